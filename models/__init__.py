@@ -1,0 +1,39 @@
+"""Responsible for cogrant's domain model: tables, the lifecycle table, input schemas and domain errors.
+
+Importing this package registers every table on `Base.metadata` (Alembic relies on that).
+"""
+
+from models.applications import Application, BudgetLine, CoLead, Document
+from models.audit import AuditEntry
+from models.awards import Award, CheckIn, CloseOutReport, Milestone, Payment
+from models.base import Base
+from models.lifecycle import ApplicationStatus
+from models.outbox import OutboxMessage
+from models.people import Organisation, Person, ReviewerProfile, RoleGrant
+from models.review import Assignment, Conflict, PanelDecision, Review
+from models.rounds import FundingRound
+
+__all__ = [
+    "Application",
+    "ApplicationStatus",
+    "Assignment",
+    "AuditEntry",
+    "Award",
+    "Base",
+    "BudgetLine",
+    "CheckIn",
+    "CloseOutReport",
+    "CoLead",
+    "Conflict",
+    "Document",
+    "FundingRound",
+    "Milestone",
+    "Organisation",
+    "OutboxMessage",
+    "PanelDecision",
+    "Payment",
+    "Person",
+    "Review",
+    "ReviewerProfile",
+    "RoleGrant",
+]

@@ -1,0 +1,115 @@
+"""Responsible for what follows a decision: awards, milestones, check-ins, payments and close-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.applications import Application, Document
+from models.base import Base, created_at, intpk
+from models.enums import AwardStatus, MilestoneProgress, PaymentKind, PaymentStatus
+
+
+class Award(Base):
+    __tablename__ = "award"
+
+    id: Mapped[intpk]
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[AwardStatus] = mapped_column(
+        Enum(AwardStatus, native_enum=False, length=30), default=AwardStatus.AWAITING_APPROVAL
+    )
+    decided_by: Mapped[str | None]
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    created_at: Mapped[created_at]
+
+    application: Mapped[Application] = relationship()
+    letter: Mapped[Document | None] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="Milestone.sequence"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="Payment.sequence"
+    )
+
+
+class Milestone(Base):
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("award_id", "sequence"),)
+
+    id: Mapped[intpk]
+    award_id: Mapped[int] = mapped_column(ForeignKey("award.id"), index=True)
+    sequence: Mapped[int]
+    title: Mapped[str]
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    reminder_sent_at: Mapped[dt.datetime | None]
+    escalated_at: Mapped[dt.datetime | None]
+
+    award: Mapped[Award] = relationship(back_populates="milestones")
+    check_in: Mapped[CheckIn | None] = relationship(back_populates="milestone")
+
+
+class CheckIn(Base):
+    __tablename__ = "check_in"
+
+    id: Mapped[intpk]
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"), unique=True)
+    progress: Mapped[MilestoneProgress] = mapped_column(Enum(MilestoneProgress, native_enum=False, length=20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    involvement_changed: Mapped[str] = mapped_column(Text, default="")
+    still_missing: Mapped[str] = mapped_column(Text, default="")
+    fed_back: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[created_at]
+
+    milestone: Mapped[Milestone] = relationship(back_populates="check_in")
+
+
+class Payment(Base):
+    """A payment owed; `sequence` makes each tranche unique so a re-run never schedules it twice."""
+
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("award_id", "sequence"),)
+
+    id: Mapped[intpk]
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"))
+    payee_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    sequence: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[PaymentKind] = mapped_column(Enum(PaymentKind, native_enum=False, length=20))
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[PaymentStatus] = mapped_column(
+        Enum(PaymentStatus, native_enum=False, length=20), default=PaymentStatus.SCHEDULED
+    )
+    released_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+    award: Mapped[Award | None] = relationship(back_populates="payments")
+
+
+class CloseOutReport(Base):
+    """The final report (GRIPP2 short form) and the community celebration report it leads to."""
+
+    __tablename__ = "close_out_report"
+
+    id: Mapped[intpk]
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    gripp2: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    highlights: Mapped[str] = mapped_column(Text, default="")
+    thanks: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[created_at]
+    celebration_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+    application: Mapped[Application] = relationship()
+    celebration_document: Mapped[Document | None] = relationship()

@@ -1,0 +1,46 @@
+"""Responsible for funding rounds: their dates, money and review configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at, intpk
+
+DEFAULT_REVIEW_CONFIG: dict[str, Any] = {
+    "panel_makeup": {"lived_experience": 2, "scientist": 2, "community_practice": 0},
+    "max_load": 6,
+    "review_days": 21,
+    "community_share_rule": False,
+}
+
+
+class FundingRound(Base):
+    __tablename__ = "funding_round"
+
+    id: Mapped[intpk]
+    name: Mapped[str]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    who_can_apply: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime]
+    decision_by: Mapped[dt.date] = mapped_column(Date)
+    pot: Mapped[Decimal]
+    max_award: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    min_duration_months: Mapped[int] = mapped_column(default=6)
+    max_duration_months: Mapped[int] = mapped_column(default=12)
+    review_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_REVIEW_CONFIG))
+    created_at: Mapped[created_at]
+
+    def panel_makeup(self) -> dict[str, int]:
+        makeup = self.review_config.get("panel_makeup", DEFAULT_REVIEW_CONFIG["panel_makeup"])
+        return {kind: int(count) for kind, count in makeup.items() if int(count) > 0}
+
+    def is_open(self, at: dt.datetime) -> bool:
+        return self.opens_at <= at < self.closes_at

@@ -1,0 +1,151 @@
+"""Responsible for awards: proposals from the panel, administrators' decisions, letters and tranches."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.applications import Application
+from models.awards import Award, Milestone, Payment
+from models.base import utcnow
+from models.enums import AwardStatus, DocumentPurpose, PaymentKind, Recommendation
+from models.errors import DomainError, DuplicateAction, NotFound
+from models.lifecycle import ApplicationStatus
+from models.review import PanelDecision
+from models.schemas import AwardDecisionInput
+from models.status_change import change_status
+from services.documents import store_document
+from services.rendering import render_document
+from storage.documents import DocumentStore
+
+S = ApplicationStatus
+FIRST_TRANCHE_SHARE = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    sequence: int
+    title: str
+    due_on: dt.date
+
+
+def propose_awards(session: Session, *, round_id: int) -> list[Award]:
+    """One award awaiting approval per application the panel recommends; re-runs add none twice."""
+    recommended = session.scalars(
+        select(Application)
+        .join(PanelDecision, PanelDecision.application_id == Application.id)
+        .where(
+            Application.round_id == round_id,
+            Application.status == S.PANEL,
+            PanelDecision.recommendation == Recommendation.FUND,
+        )
+        .order_by(PanelDecision.rank)
+    ).all()
+    existing = set(session.scalars(select(Award.application_id).where(
+        Award.application_id.in_([application.id for application in recommended]))))
+    for application in recommended:
+        if application.id not in existing:
+            session.add(Award(application=application, amount=application.requested_amount,
+                              currency=application.round.currency))
+    session.flush()
+    return list(session.scalars(
+        select(Award).join(Application).where(Application.round_id == round_id).order_by(Award.id)))
+
+
+def awards_awaiting_approval(session: Session, *, round_id: int) -> list[Award]:
+    return list(session.scalars(
+        select(Award).join(Application)
+        .where(Application.round_id == round_id, Award.status == AwardStatus.AWAITING_APPROVAL)
+        .order_by(Award.id)
+    ))
+
+
+def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, *, actor: str) -> Award:
+    """Record an administrator's decision; the same decision twice is a no-op, a different one an error."""
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound(f"no award with id {award_id}")
+    wanted = AwardStatus.APPROVED if decision.approve else AwardStatus.DECLINED
+    if award.status != AwardStatus.AWAITING_APPROVAL:
+        if award.status == wanted:
+            return award
+        raise DuplicateAction(f"award {award_id} was already {award.status} by {award.decided_by}")
+    if decision.amount is not None:
+        if decision.amount > award.application.round.max_award:
+            raise DomainError(f"{decision.amount} is above the round's maximum award")
+        award.amount = decision.amount
+    award.status, award.decided_by, award.decided_at = wanted, actor, utcnow()
+    award.conditions, award.decision_note = decision.conditions, decision.note
+    target = S.AWARDED if decision.approve else S.NOT_FUNDED
+    change_status(session, award.application, target, actor=actor, reason=decision.note or str(wanted))
+    return award
+
+
+def plan_milestones(start: dt.date, months: int) -> list[PlannedMilestone]:
+    """A start-up meeting in month 1, then a check-in every 3 months, and one at the end."""
+    due_dates = [_add_months(start, 1), *[_add_months(start, m) for m in range(3, months, 3)]]
+    if due_dates[-1] != _add_months(start, months):
+        due_dates.append(_add_months(start, months))
+    titles = ["Start-up meeting", *[f"Check-in {n}" for n in range(1, len(due_dates) - 1)], "End of project"]
+    return [PlannedMilestone(n + 1, title, due) for n, (title, due) in enumerate(zip(titles, due_dates, strict=True))]
+
+
+def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
+    """Half up front, the rest evenly over the later milestones; pennies left over go to the last."""
+    if count == 1:
+        return [amount]
+    first = (amount * FIRST_TRANCHE_SHARE).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    each = ((amount - first) / (count - 1)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return [first, *[each] * (count - 2), amount - first - each * (count - 2)]
+
+
+def set_up_award(session: Session, store: DocumentStore, award: Award, *, start: dt.date, actor: str) -> None:
+    """Letter, milestones and tranches for an approved award, then delivery starts. Safe to repeat."""
+    application = award.application
+    if award.status != AwardStatus.APPROVED:
+        raise DomainError(f"award {award.id} is {award.status}, not approved")
+    if award.start_date is None:
+        award.start_date = start
+        award.end_date = _add_months(start, application.duration_months)
+    if not award.milestones:
+        plan = plan_milestones(award.start_date, application.duration_months)
+        award.milestones = [Milestone(sequence=m.sequence, title=m.title, due_on=m.due_on) for m in plan]
+        session.flush()
+    if not award.payments:
+        amounts = split_tranches(award.amount, len(award.milestones))
+        award.payments = [
+            Payment(milestone_id=milestone.id, sequence=milestone.sequence, kind=PaymentKind.TRANCHE,
+                    amount=amount, currency=award.currency, due_on=award.start_date if n == 0 else milestone.due_on)
+            for n, (milestone, amount) in enumerate(zip(award.milestones, amounts, strict=True))
+        ]
+    if award.letter_document_id is None:
+        letter = render_document("award_letter.html", {"award": award, "application": application,
+                                                       "funding_round": application.round})
+        document = store_document(
+            session, store, application=application, purpose=DocumentPurpose.AWARD_LETTER,
+            key=f"awards/{application.reference}/award-letter.html", filename="award-letter.html",
+            data=letter.encode(), content_type="text/html; charset=utf-8",
+        )
+        award.letter_document_id = document.id
+    session.flush()
+    if application.status == S.AWARDED:
+        change_status(session, application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set")
+
+
+def approved_awards_to_set_up(session: Session, *, round_id: int) -> list[Award]:
+    return list(session.scalars(
+        select(Award).join(Application)
+        .where(Application.round_id == round_id, Application.status == S.AWARDED)
+        .order_by(Award.id)
+    ))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

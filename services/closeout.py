@@ -1,0 +1,73 @@
+"""Responsible for close-out: the final report and the celebration report shared with the community."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.applications import Application, Document
+from models.awards import Award, CheckIn, CloseOutReport, Milestone
+from models.base import utcnow
+from models.enums import DocumentPurpose
+from models.errors import DomainError, NotFound
+from models.lifecycle import ApplicationStatus
+from models.schemas import FinalReportInput
+from models.status_change import change_status
+from services.documents import store_document
+from services.rendering import render_document
+from storage.documents import DocumentStore
+
+S = ApplicationStatus
+
+
+def record_final_report(session: Session, application_id: int, report: FinalReportInput) -> CloseOutReport:
+    """Save (or correct, until the celebration is published) a project's final report."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"no application with id {application_id}")
+    if application.status != S.CLOSING:
+        raise DomainError(f"a final report is asked for when a project is closing, not {application.status}")
+    record = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application_id))
+    if record is None:
+        record = CloseOutReport(application=application)
+        session.add(record)
+    record.gripp2 = report.model_dump(exclude={"highlights", "thanks"})
+    record.highlights, record.thanks = report.highlights, report.thanks
+    record.submitted_at = utcnow()
+    session.flush()
+    return record
+
+
+def reports_ready_to_celebrate(session: Session, *, round_id: int) -> list[int]:
+    return list(session.scalars(
+        select(Application.id).join(CloseOutReport, CloseOutReport.application_id == Application.id)
+        .where(Application.round_id == round_id, Application.status == S.CLOSING)
+        .order_by(Application.id)
+    ))
+
+
+def publish_celebration(session: Session, store: DocumentStore, application_id: int, *, actor: str) -> str:
+    """Render the celebration report, store it, close the project. Returns the document key."""
+    application = session.get(Application, application_id)
+    report = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application_id))
+    if application is None or report is None:
+        raise NotFound(f"application {application_id} has no final report yet")
+    if report.celebration_document_id is None:
+        award = session.scalar(select(Award).where(Award.application_id == application_id))
+        check_ins = session.scalars(
+            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
+        ).all() if award else []
+        html = render_document("celebration_report.html", {
+            "application": application, "report": report, "award": award, "check_ins": check_ins,
+            "co_leads": application.co_leads, "funding_round": application.round,
+        })
+        document = store_document(
+            session, store, application=application, purpose=DocumentPurpose.CELEBRATION_REPORT,
+            key=f"celebrations/{application.reference}/celebration-report.html",
+            filename="celebration-report.html", data=html.encode(), content_type="text/html; charset=utf-8",
+        )
+        report.celebration_document_id = document.id
+        session.flush()
+    if application.status == S.CLOSING:
+        change_status(session, application, S.CLOSED, actor=actor, reason="celebration report shared")
+    return session.get(Document, report.celebration_document_id).key

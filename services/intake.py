@@ -1,0 +1,120 @@
+"""Responsible for intake: drafting and submitting applications, then screening their eligibility."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.applications import Application, BudgetLine, CoLead
+from models.base import utcnow
+from models.enums import OrganisationKind, Role
+from models.errors import NotFound
+from models.lifecycle import ApplicationStatus
+from models.people import Person
+from models.rounds import FundingRound
+from models.schemas import ApplicationForm
+from models.status_change import change_status
+from services import eligibility
+from services.people import get_or_create_organisation, get_or_create_person, grant_role
+
+S = ApplicationStatus
+
+
+@dataclass
+class IntakeReport:
+    screened: int = 0
+    eligible: list[int] = field(default_factory=list)
+    ineligible: list[int] = field(default_factory=list)
+
+
+def create_draft(
+    session: Session, *, funding_round: FundingRound, applicant: Person, form: ApplicationForm,
+    submission_key: str | None = None,
+) -> Application:
+    """Save a draft; with a submission key, asking twice returns the first draft (double clicks, retries)."""
+    if submission_key is not None:
+        existing = session.scalar(
+            select(Application).where(
+                Application.round_id == funding_round.id, Application.submission_key == submission_key
+            )
+        )
+        if existing is not None:
+            return existing
+    lead = get_or_create_organisation(session, form.lead_organisation) if form.lead_organisation else None
+    application = Application(
+        round=funding_round, applicant=applicant, lead_organisation=lead, submission_key=submission_key,
+        title=form.title, summary=form.summary, sections=dict(form.sections),
+        coproduction_answers=dict(form.coproduction_answers), duration_months=form.duration_months,
+    )
+    for co_lead in form.co_leads:
+        organisation = (
+            get_or_create_organisation(session, co_lead.organisation, kind=OrganisationKind.COMMUNITY_GROUP)
+            if co_lead.organisation else None
+        )
+        person = (
+            get_or_create_person(session, name=co_lead.name, email=co_lead.email, organisation=organisation)
+            if co_lead.email else None
+        )
+        if person is not None:
+            grant_role(session, person, Role.CO_LEAD)
+        application.co_leads.append(
+            CoLead(person=person, organisation=organisation, role_title=co_lead.role_title,
+                   lived_experience=co_lead.lived_experience)
+        )
+    application.budget_lines = [
+        BudgetLine(category=line.category, description=line.description, amount=line.amount)
+        for line in form.budget
+    ]
+    session.add(application)
+    session.flush()
+    application.reference = f"CG-{funding_round.id:03d}-{application.id:05d}"
+    grant_role(session, applicant, Role.APPLICANT)
+    return application
+
+
+def submit(session: Session, application: Application, *, actor: str) -> None:
+    """Send a draft in; submitting one already sent is a no-op, so retries are safe."""
+    if application.status != S.DRAFT:
+        return
+    application.submitted_at = utcnow()
+    change_status(session, application, S.SUBMITTED, actor=actor, reason="submitted by the applicant")
+
+
+def applications_awaiting_screening(
+    session: Session, *, round_id: int, application_ids: Iterable[int] | None = None
+) -> list[int]:
+    query = select(Application.id).where(
+        Application.round_id == round_id, Application.status.in_([S.SUBMITTED, S.SCREENING])
+    )
+    if application_ids is not None:
+        query = query.where(Application.id.in_(list(application_ids)))
+    return list(session.scalars(query.order_by(Application.id)))
+
+
+def screen_applications(session: Session, application_ids: list[int], *, actor: str) -> IntakeReport:
+    """Screen a batch; applications already past screening are skipped, so a re-run repeats nothing."""
+    report = IntakeReport()
+    applications = session.scalars(
+        select(Application)
+        .where(Application.id.in_(application_ids))
+        .options(selectinload(Application.co_leads), selectinload(Application.budget_lines))
+        .order_by(Application.id)
+    ).all()
+    if len(applications) != len(set(application_ids)):
+        missing = set(application_ids) - {application.id for application in applications}
+        raise NotFound(f"no application with id {sorted(missing)}")
+    for application in applications:
+        if application.status == S.SUBMITTED:
+            change_status(session, application, S.SCREENING, actor=actor, reason="eligibility screening")
+        if application.status != S.SCREENING:
+            continue
+        result = eligibility.screen(application)
+        application.eligibility = result.as_record()
+        target = S.IN_REVIEW if result.eligible else S.INELIGIBLE
+        change_status(session, application, target, actor=actor, reason="; ".join(result.reasons))
+        (report.eligible if result.eligible else report.ineligible).append(application.id)
+        report.screened += 1
+    return report

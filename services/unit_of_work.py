@@ -1,0 +1,53 @@
+"""Responsible for the unit of work: one transaction that rolls back unless told to commit.
+
+Before committing it hands every domain event recorded in the session (see models.status_change) to
+the event handler, so the e-mails and rows an event causes land in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+EventHandler = Callable[[Session, Any], None]
+
+
+class UnitOfWork:
+    def __init__(self, sessions: sessionmaker[Session], *, on_event: EventHandler | None = None) -> None:
+        self._sessions = sessions
+        self._on_event = on_event
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its 'with' block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self.dispatch_events()
+        self.session.commit()
+
+    def dispatch_events(self) -> None:
+        events: list[Any] = self.session.info.setdefault("events", [])
+        while events:
+            event = events.pop(0)
+            if self._on_event is not None:
+                self._on_event(self.session, event)

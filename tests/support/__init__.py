@@ -1,0 +1,1 @@
+"""Responsible for test helpers shared across the suite: factories and server launchers."""
