@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "cogrant <grants@localhost>"
+    public_url: str = Field(default="http://127.0.0.1:8000", description="the portal's address in e-mails")
+    funder_name: str = "Community Co-Production Fund"
+    contact_email: str = "grants@localhost"
     prefect_api_url: str | None = None
     prefect_port: int = 4200
     secret_key: SecretStr = SecretStr(EMBEDDED_SECRET_KEY)

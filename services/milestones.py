@@ -19,8 +19,8 @@ from models.schemas import CheckInInput
 from models.status_change import change_status
 
 S = ApplicationStatus
-# (session, template, milestone) -> queues the e-mail; given by the composition root.
-Notifier = Callable[[Session, str, Milestone], None]
+# (session, template, milestone, today) -> queues the e-mail; given by the composition root.
+Notifier = Callable[[Session, str, Milestone, dt.date], None]
 
 
 @dataclass
@@ -58,11 +58,11 @@ def sweep_check_ins(session: Session, *, today: dt.date, notify: Notifier, remin
     for milestone in milestones:
         if milestone.check_in is None and milestone.reminder_sent_at is None \
                 and milestone.due_on - dt.timedelta(days=remind_days) <= today:
-            notify(session, "checkin_reminder", milestone)
+            notify(session, "checkin_reminder", milestone, today)
             milestone.reminder_sent_at = utcnow()
             sweep.reminded.append(milestone.id)
         if milestone.check_in is None and milestone.escalated_at is None and milestone.due_on < today:
-            notify(session, "checkin_overdue", milestone)
+            notify(session, "checkin_overdue", milestone, today)
             milestone.escalated_at = utcnow()
             sweep.escalated.append(milestone.id)
     sweep.released_payments = release_earned_tranches(session, today=today)

@@ -1,1 +1,1 @@
-"""Responsible for test helpers shared across the suite: factories and server launchers."""
+"""Test helpers shared across test packages: factories for domain objects, launchers for protocol servers."""

@@ -1,0 +1,1 @@
+"""cogrant: grant workflow engine for funders of pilot co-production projects."""

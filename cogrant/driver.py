@@ -1,0 +1,142 @@
+"""Responsible for driving one synthetic round through every stage's flow, as its people would.
+
+The demo, the lifecycle benchmark and the whole-lifecycle test all use this: applicants submit,
+reviewers review, the panel meets, an administrator answers each paused award decision, projects check
+in on their milestone dates and send final reports. Only the people are simulated; every stage runs as
+the real Prefect flow over the real services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from cogrant import synthetic
+from cogrant.composition import App
+from flows.award import answer_award_decision, award, paused_award_decisions
+from flows.delivery import close_out, milestone_check_ins
+from flows.intake import intake
+from flows.review import panel, review_round
+from flows.runtime import install_app, own_code_seconds, reset_own_code_seconds
+from models.applications import Application, Document
+from models.awards import Award, Milestone
+from models.enums import DocumentPurpose, OutboxStatus
+from models.outbox import OutboxMessage
+from models.schemas import AwardDecisionInput, PanelInput
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RoundSummary:
+    round_id: int
+    applications: int
+    statuses: dict[str, int]
+    emails_sent: int
+    celebration_keys: list[str]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    own_code_seconds: dict[str, float] = field(default_factory=dict)
+
+
+async def approve_awards_while(running: asyncio.Task[Any], *, note: str = "Approved by the panel co-chairs") -> int:
+    """Act as the administrator: approve each paused award decision until the award flow ends."""
+    answered: set[Any] = set()
+    while not running.done():
+        for flow_run in await paused_award_decisions():
+            if flow_run.id not in answered:
+                await answer_award_decision(flow_run.id, AwardDecisionInput(approve=True, note=note))
+                answered.add(flow_run.id)
+        await asyncio.sleep(0.3)
+    return len(answered)
+
+
+async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, seed: int = 7,
+                      progress: Progress = lambda message: None) -> RoundSummary:
+    install_app(app)
+    reset_own_code_seconds()
+    stages: dict[str, float] = {}
+
+    def timed(stage: str, began: float) -> None:
+        stages[stage] = round(stages.get(stage, 0.0) + time.perf_counter() - began, 3)
+
+    began = time.perf_counter()
+    with app.unit_of_work() as uow:
+        seeded = synthetic.seed_round(uow.session, applications=applications, reviewers=reviewers, seed=seed)
+        uow.commit()
+    round_id = seeded.round_id
+    timed("seed", began)
+    progress(f"Seeded round {round_id}: {applications} applications submitted, {reviewers} reviewers")
+
+    began = time.perf_counter()
+    screened = await intake(round_id=round_id)
+    timed("intake", began)
+    progress(f"Intake: {screened['eligible']} eligible, {screened['ineligible']} not eligible")
+
+    began = time.perf_counter()
+    assigned = await review_round(round_id=round_id)
+    with app.unit_of_work() as uow:
+        reviews = synthetic.submit_reviews(uow.session, round_id=round_id, seed=seed)
+        uow.commit()
+    scored = await review_round(round_id=round_id)
+    timed("review", began)
+    progress(f"Joint review: {assigned['new_assignments']} assignments, {reviews} reviews, {scored['scored']} scored")
+
+    began = time.perf_counter()
+    decided = await panel(round_id=round_id, decision=PanelInput(
+        lived_experience_chair_id=seeded.lived_experience_chair_id, scientist_chair_id=seeded.scientist_chair_id))
+    timed("panel", began)
+    progress(f"Panel: {len(decided['recommended'])} recommended within the pot")
+
+    began = time.perf_counter()
+    award_run = asyncio.ensure_future(award(round_id=round_id, poll_interval_seconds=1))
+    approved = await approve_awards_while(award_run)
+    awarded = await award_run
+    timed("award", began)
+    progress(f"Award: {approved} approved by an administrator, {awarded['set_up']} letters and schedules")
+
+    began = time.perf_counter()
+    for due in _milestone_dates(app, round_id):
+        with app.unit_of_work() as uow:
+            synthetic.file_check_ins(uow.session, round_id=round_id, due_by=due)
+            uow.commit()
+        await milestone_check_ins(today=due)
+    timed("check-ins", began)
+    progress("Check-ins: every milestone reported and every tranche released")
+
+    began = time.perf_counter()
+    with app.unit_of_work() as uow:
+        synthetic.file_final_reports(uow.session, round_id=round_id)
+        uow.commit()
+    closed = await close_out(round_id=round_id)
+    timed("close-out", began)
+    progress(f"Close-out: {closed['celebrated']} celebration reports shared")
+    return _summary(app, round_id, applications, stages)
+
+
+def _milestone_dates(app: App, round_id: int) -> list[Any]:
+    with app.unit_of_work() as uow:
+        return list(uow.session.scalars(
+            select(Milestone.due_on).join(Award).join(Application).where(Application.round_id == round_id)
+            .distinct().order_by(Milestone.due_on)))
+
+
+def _summary(app: App, round_id: int, applications: int, stages: dict[str, float]) -> RoundSummary:
+    with app.unit_of_work() as uow:
+        statuses = dict(uow.session.execute(
+            select(Application.status, func.count()).where(Application.round_id == round_id)
+            .group_by(Application.status)).tuples().all())
+        sent = uow.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == OutboxStatus.SENT))
+        keys = list(uow.session.scalars(
+            select(Document.key).join(Application).where(Application.round_id == round_id,
+                                                         Document.purpose == DocumentPurpose.CELEBRATION_REPORT)
+            .order_by(Document.id)))
+    return RoundSummary(round_id=round_id, applications=applications,
+                        statuses={str(k): v for k, v in sorted(statuses.items())}, emails_sent=sent or 0,
+                        celebration_keys=keys, stage_seconds=stages,
+                        own_code_seconds={k: round(v, 3) for k, v in own_code_seconds().items()})

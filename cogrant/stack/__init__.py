@@ -1,0 +1,1 @@
+"""Embedded development services (PostgreSQL, Prefect, SMTP, S3) behind `cogrant up`."""

@@ -1,0 +1,61 @@
+"""Responsible for the delivery flows: daily milestone check-ins, and close-out with celebration reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.notifications import deliver_notifications
+from flows.runtime import get_app, own_code
+from services.closeout import publish_celebration, reports_ready_to_celebrate
+from services.milestones import sweep_check_ins
+
+
+@task(name="sweep-check-ins", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def sweep(today: dt.date, remind_days: int) -> dict[str, list[int]]:
+    app = get_app()
+    with own_code("check-ins"), app.unit_of_work() as uow:
+        result = sweep_check_ins(uow.session, today=today, notify=app.notifier.milestone,
+                                 remind_days=remind_days, actor="flow:milestone-check-ins")
+        uow.commit()
+    return asdict(result)
+
+
+@flow(name="milestone-check-ins", log_prints=True)
+async def milestone_check_ins(today: dt.date | None = None, remind_days: int = 14) -> dict[str, int]:
+    """The daily pass: reminders before due dates, overdue check-ins to administrators, tranches released,
+    and projects with every check-in in moved on to close-out."""
+    result = sweep(today or dt.date.today(), remind_days)
+    deliver_notifications("check-ins")
+    return {name: len(ids) for name, ids in result.items()}
+
+
+@task(name="publish-celebrations", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
+def publish(application_ids: list[int]) -> list[str]:
+    app = get_app()
+    keys = []
+    with own_code("close-out"), app.unit_of_work() as uow:
+        for application_id in application_ids:
+            keys.append(publish_celebration(uow.session, app.store, application_id, actor="flow:close-out"))
+        uow.commit()
+    return keys
+
+
+@flow(name="close-out", log_prints=True)
+async def close_out(round_id: int, batch_size: int = 50) -> dict[str, Any]:
+    """Turn each final report into a celebration report for the community, store it, close the project."""
+    app = get_app()
+    with own_code("close-out"), app.unit_of_work() as uow:
+        ready = reports_ready_to_celebrate(uow.session, round_id=round_id)
+    keys = [key for start in range(0, len(ready), batch_size) for key in publish(ready[start:start + batch_size])]
+    deliver_notifications("close-out")
+    if keys:
+        await acreate_markdown_artifact(
+            key=f"celebrations-round-{round_id}",
+            markdown="# Celebration reports\n\n" + "\n".join(f"- `{key}`" for key in keys))
+    return {"celebrated": len(keys), "keys": keys}

@@ -1,0 +1,105 @@
+"""Responsible for the review-round and panel flows, and the artifacts administrators read in Prefect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import select
+
+from flows.notifications import deliver_notifications
+from flows.runtime import get_app, own_code
+from models.applications import Application
+from models.base import utcnow
+from models.errors import NotFound
+from models.review import Assignment
+from models.rounds import FundingRound
+from models.schemas import PanelInput
+from services.panel import decide_round
+from services.review_round import assign_round, move_reviewed_to_panel
+
+ACTOR = "flow:review-round"
+
+
+def _round(session: Any, round_id: int) -> FundingRound:
+    funding_round = session.get(FundingRound, round_id)
+    if funding_round is None:
+        raise NotFound(f"no funding round with id {round_id}")
+    return funding_round
+
+
+@task(name="assign-joint-panels", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def assign_panels(round_id: int) -> dict[str, Any]:
+    app = get_app()
+    with own_code("review"), app.unit_of_work() as uow:
+        outcome = assign_round(uow.session, _round(uow.session, round_id), now=utcnow(), actor=ACTOR)
+        uow.session.flush()
+        app.notifier.reviewers_assigned(uow.session, outcome.new_assignments)
+        uow.commit()
+        return {"new": len(outcome.new_assignments), "shortfalls": outcome.shortfall_messages}
+
+
+@task(name="aggregate-scores", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def aggregate_scores(round_id: int) -> list[dict[str, Any]]:
+    app = get_app()
+    with own_code("review"), app.unit_of_work() as uow:
+        scores = move_reviewed_to_panel(uow.session, _round(uow.session, round_id), actor=ACTOR)
+        uow.commit()
+        references = dict(uow.session.execute(select(Application.id, Application.reference)
+                                              .where(Application.round_id == round_id)).tuples().all())
+    return [
+        {"application": references[s.application_id], "lived experience mean": s.lived_experience_mean,
+         "scientist mean": s.scientist_mean, "final score": s.final_score, "flags": ", ".join(s.flags) or "-"}
+        for s in scores
+    ]
+
+
+def _assignment_table(round_id: int) -> list[dict[str, Any]]:
+    app = get_app()
+    with own_code("review"), app.unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(Application.reference, Assignment.reviewer_type, Assignment.reviewer_id, Assignment.affinity)
+            .join(Application, Application.id == Assignment.application_id)
+            .where(Assignment.round_id == round_id).order_by(Application.id, Assignment.reviewer_type)
+        ).all()
+    return [{"application": ref, "reviewer type": str(kind), "reviewer id": rid, "affinity": aff}
+            for ref, kind, rid, aff in rows]
+
+
+@flow(name="review-round", log_prints=True)
+async def review_round(round_id: int) -> dict[str, Any]:
+    """Assign joint panels to applications in review, then move those with every review in to panel.
+
+    Run it daily while reviews come in: assignments already made stay, and nothing is done twice."""
+    assigned = assign_panels(round_id)
+    scores = aggregate_scores(round_id)
+    deliver_notifications("review")
+    await acreate_table_artifact(key=f"assignment-round-{round_id}", table=_assignment_table(round_id),
+                                 description="Joint review panels (lived experience and scientists)")
+    if scores:
+        await acreate_table_artifact(key=f"scores-round-{round_id}", table=scores,
+                                     description="Both group means side by side, with disagreement flags")
+    if assigned["shortfalls"]:
+        await acreate_markdown_artifact(
+            key=f"assignment-shortfalls-round-{round_id}",
+            markdown="# Reviewer shortfalls\n\n" + "\n".join(f"- {m}" for m in assigned["shortfalls"]))
+    return {"new_assignments": assigned["new"], "shortfalls": assigned["shortfalls"], "scored": len(scores)}
+
+
+@task(name="record-panel-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def record_panel(round_id: int, panel_input: PanelInput) -> dict[str, Any]:
+    app = get_app()
+    with own_code("panel"), app.unit_of_work() as uow:
+        funded = decide_round(uow.session, _round(uow.session, round_id), panel_input, actor=ACTOR)
+        uow.commit()
+    return {"recommended": funded}
+
+
+@flow(name="panel", log_prints=True)
+async def panel(round_id: int, decision: PanelInput) -> dict[str, Any]:
+    """Record the co-chaired panel's final scores and the ranked recommendation within the pot."""
+    result = record_panel(round_id, decision)
+    deliver_notifications("panel")
+    return result

@@ -1,0 +1,131 @@
+"""Responsible for deciding which e-mails a domain event causes, and queueing them in the outbox.
+
+Every message has a dedupe key naming its cause, so re-running a flow never queues an e-mail twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.applications import Application
+from models.awards import Award, Milestone
+from models.base import utcnow
+from models.lifecycle import ApplicationStatus
+from models.people import Person
+from models.review import Assignment, PanelDecision
+from models.status_change import StatusChanged
+from notifications.outbox import enqueue
+from services.people import administrators
+
+S = ApplicationStatus
+
+
+@dataclass(frozen=True)
+class Notifier:
+    funder_name: str
+    contact_email: str
+    public_url: str
+
+    def _common(self, recipient: Person) -> dict[str, Any]:
+        return {"recipient_name": recipient.name, "funder_name": self.funder_name,
+                "contact_email": self.contact_email}
+
+    def _send(self, session: Session, template: str, recipient: Person, key: str, **context: Any) -> None:
+        enqueue(session, template=template, to_address=recipient.email, dedupe_key=f"{template}:{key}",
+                context=self._common(recipient) | context)
+
+    def on_event(self, session: Session, event: object) -> None:
+        if not isinstance(event, StatusChanged):
+            return
+        application = session.get(Application, event.application_id)
+        if application is None:
+            return
+        handler = _STATUS_HANDLERS.get(event.to_status)
+        if handler is not None:
+            handler(self, session, application)
+
+    def _project(self, application: Application) -> dict[str, Any]:
+        return {"reference": application.reference, "title": application.title,
+                "round_name": application.round.name}
+
+    def _received(self, session: Session, application: Application) -> None:
+        self._send(session, "application_received", application.applicant, str(application.id),
+                   decision_date=application.round.decision_by, **self._project(application))
+        application.acknowledged_at = utcnow()
+
+    def _ineligible(self, session: Session, application: Application) -> None:
+        eligibility = application.eligibility or {}
+        self._send(session, "application_ineligible", application.applicant, str(application.id),
+                   reasons=eligibility.get("reasons", []), alternatives=eligibility.get("suggestions", []),
+                   **self._project(application))
+
+    def _not_funded(self, session: Session, application: Application) -> None:
+        decision = session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
+        self._send(session, "application_not_funded", application.applicant, str(application.id),
+                   summary_statement=decision.summary_statement if decision else "",
+                   lived_experience_mean=decision.lived_experience_mean if decision else None,
+                   scientist_mean=decision.scientist_mean if decision else None, **self._project(application))
+
+    def _in_delivery(self, session: Session, application: Application) -> None:
+        award = session.scalar(select(Award).where(Award.application_id == application.id))
+        for person in _project_team(application):
+            self._send(session, "award_offered", person, f"{application.id}:{person.id}",
+                       amount=award.amount, currency=award.currency,
+                       conditions=[line for line in award.conditions.splitlines() if line.strip()],
+                       start_date=award.start_date, end_date=award.end_date,
+                       award_letter_url=f"{self.public_url}/applications/{application.reference}/award",
+                       **self._project(application))
+
+    def _closed(self, session: Session, application: Application) -> None:
+        for person in _project_team(application):
+            self._send(session, "celebration_shared", person, f"{application.id}:{person.id}",
+                       reference=application.reference, project_title=application.title,
+                       report_url=f"{self.public_url}/celebrations/{application.reference}")
+
+    def reviewers_assigned(self, session: Session, assignments: list[Assignment]) -> None:
+        by_reviewer: dict[int, list[Assignment]] = defaultdict(list)
+        for assignment in assignments:
+            by_reviewer[assignment.reviewer_id].append(assignment)
+        for reviewer_id, tasks in sorted(by_reviewer.items()):
+            reviewer = session.get(Person, reviewer_id)
+            first = min(task.id for task in tasks)
+            self._send(session, "review_assigned", reviewer, f"{reviewer_id}:{first}",
+                       round_name=tasks[0].application.round.name, application_count=len(tasks),
+                       due_date=min(task.due_at for task in tasks).date(),
+                       portal_url=f"{self.public_url}/reviews")
+
+    def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
+        application = milestone.award.application
+        details = {"reference": application.reference, "project_title": application.title,
+                   "milestone_title": milestone.title, "due_date": milestone.due_on}
+        if template == "checkin_reminder":
+            for person in _project_team(application):
+                self._send(session, template, person, f"{milestone.id}:{person.id}",
+                           checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+                           **details)
+            return
+        for admin in administrators(session):
+            self._send(session, template, admin, f"{milestone.id}:{admin.id}",
+                       days_overdue=(today - milestone.due_on).days,
+                       project_url=f"{self.public_url}/admin/applications/{application.reference}", **details)
+
+
+def _project_team(application: Application) -> list[Person]:
+    people = {application.applicant.id: application.applicant}
+    people |= {co_lead.person.id: co_lead.person for co_lead in application.co_leads if co_lead.person}
+    return [people[key] for key in sorted(people)]
+
+
+_STATUS_HANDLERS = {
+    S.SUBMITTED: Notifier._received,
+    S.INELIGIBLE: Notifier._ineligible,
+    S.NOT_FUNDED: Notifier._not_funded,
+    S.IN_DELIVERY: Notifier._in_delivery,
+    S.CLOSED: Notifier._closed,
+}

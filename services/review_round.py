@@ -1,0 +1,206 @@
+"""Responsible for the joint review round: assigning panels, taking reviews in, equal-voice aggregation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.applications import Application
+from models.base import utcnow
+from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
+from models.errors import AccessDenied, DomainError, NotFound
+from models.lifecycle import ApplicationStatus
+from models.people import Person, ReviewerProfile
+from models.review import Assignment, Conflict, PanelDecision, Review
+from models.rounds import FundingRound
+from models.schemas import ReviewInput
+from models.status_change import change_status
+from reviewers.affinity import affinity
+from reviewers.assignment import AssignmentResult, assign_reviewers
+from reviewers.conflicts import automatic_conflicts
+from reviewers.roles import ApplicationSlot, ReviewerSlot
+from reviewers.scoring import ApplicationScore, ReviewScore, discussion_list, score_application
+
+S = ApplicationStatus
+
+
+@dataclass
+class AssignmentOutcome:
+    new_assignments: list[Assignment] = field(default_factory=list)
+    result: AssignmentResult | None = None
+
+    @property
+    def shortfall_messages(self) -> list[str]:
+        return [shortfall.reason for shortfall in self.result.shortfalls] if self.result else []
+
+
+def _slots(session: Session, applications: list[Application]) -> tuple[list[ApplicationSlot], list[ReviewerSlot]]:
+    application_slots = [
+        ApplicationSlot(
+            id=application.id,
+            organisation=application.lead_organisation.name if application.lead_organisation else None,
+            co_applicant_ids=frozenset(
+                {application.applicant_id} | {c.person_id for c in application.co_leads if c.person_id}
+            ),
+        )
+        for application in applications
+    ]
+    profiles = session.scalars(
+        select(ReviewerProfile).where(ReviewerProfile.available.is_(True))
+        .options(selectinload(ReviewerProfile.person).selectinload(Person.organisation))
+        .order_by(ReviewerProfile.person_id)
+    ).all()
+    reviewer_slots = [
+        ReviewerSlot(
+            id=profile.person_id, type=str(profile.reviewer_type),
+            organisation=profile.person.organisation.name if profile.person.organisation else None,
+            max_load=profile.max_load, min_load=min(profile.min_load, profile.max_load),
+        )
+        for profile in profiles
+    ]
+    return application_slots, reviewer_slots
+
+
+def _affinities(session: Session, applications: list[Application]) -> dict[tuple[int, int], float]:
+    profiles = session.scalars(select(ReviewerProfile).where(ReviewerProfile.available.is_(True))).all()
+    values = {}
+    for application in applications:
+        text = " ".join([application.title, application.summary, *map(str, application.sections.values())])
+        for profile in profiles:
+            value = affinity(application_text=text, reviewer_topics=profile.topics,
+                             reviewer_statement=profile.statement)
+            if value:
+                values[(application.id, profile.person_id)] = value
+    return values
+
+
+def assign_round(session: Session, funding_round: FundingRound, *, now: dt.datetime, actor: str) -> AssignmentOutcome:
+    """Give each application in review its joint panel; existing assignments are kept as they are."""
+    applications = list(session.scalars(
+        select(Application).where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
+        .options(selectinload(Application.co_leads), selectinload(Application.lead_organisation))
+        .order_by(Application.id)
+    ))
+    if not applications:
+        return AssignmentOutcome()
+    application_slots, reviewer_slots = _slots(session, applications)
+    _record_automatic_conflicts(session, application_slots, reviewer_slots)
+    conflicts = session.scalars(select(Conflict).where(Conflict.application_id.in_([a.id for a in applications])))
+    declared, waived = set(), set()
+    for conflict in conflicts:
+        (waived if conflict.waived else declared).add((conflict.application_id, conflict.reviewer_id))
+    existing = {
+        (assignment.application_id, assignment.reviewer_id)
+        for assignment in session.scalars(select(Assignment).where(Assignment.round_id == funding_round.id))
+    }
+    affinities = _affinities(session, applications)
+    result = assign_reviewers(
+        application_slots, reviewer_slots, panel_makeup=funding_round.panel_makeup(), conflicts=declared,
+        waived=waived, affinities=affinities, fixed=existing,
+    )
+    types = {slot.id: slot.type for slot in reviewer_slots}
+    due_at = now + dt.timedelta(days=int(funding_round.review_config.get("review_days", 21)))
+    outcome = AssignmentOutcome(result=result)
+    for application_id, reviewer_id in result.pairs:
+        if (application_id, reviewer_id) in existing:
+            continue
+        assignment = Assignment(
+            round_id=funding_round.id, application_id=application_id, reviewer_id=reviewer_id,
+            reviewer_type=ReviewerType(types[reviewer_id]), source=AssignmentSource.SOLVER,
+            affinity=affinities.get((application_id, reviewer_id), 0.0), due_at=due_at,
+        )
+        session.add(assignment)
+        outcome.new_assignments.append(assignment)
+    session.flush()
+    return outcome
+
+
+def _record_automatic_conflicts(
+    session: Session, applications: list[ApplicationSlot], reviewers: list[ReviewerSlot]
+) -> None:
+    found = automatic_conflicts(applications, reviewers)
+    known = set(session.execute(select(Conflict.application_id, Conflict.reviewer_id).where(
+        Conflict.application_id.in_([slot.id for slot in applications]))).tuples())
+    for (application_id, reviewer_id), reason in sorted(found.items()):
+        if (application_id, reviewer_id) not in known:
+            session.add(Conflict(application_id=application_id, reviewer_id=reviewer_id,
+                                 source=ConflictSource.AUTOMATIC, reason=str(reason)))
+    session.flush()
+
+
+def save_review(
+    session: Session, assignment_id: int, review: ReviewInput, *, reviewer_id: int, submit: bool
+) -> Review:
+    """Save a reviewer's draft or submit it. Only the assigned, unconflicted reviewer may, while in review."""
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"no review task with id {assignment_id}")
+    if assignment.reviewer_id != reviewer_id:
+        raise AccessDenied("this review task belongs to another reviewer")
+    conflict = session.scalar(select(Conflict).where(
+        Conflict.application_id == assignment.application_id, Conflict.reviewer_id == reviewer_id))
+    if conflict is not None and not conflict.waived:
+        raise AccessDenied("you have a conflict of interest with this application")
+    if assignment.application.status != S.IN_REVIEW:
+        raise DomainError("reviews can only be changed while the application is in review")
+    record = assignment.review or Review(assignment=assignment)
+    if record.status == ReviewStatus.SUBMITTED:
+        raise DomainError("this review was already submitted and can no longer be changed")
+    record.scores = {key: value for key, value in review.scores.items()}
+    record.overall = review.overall
+    record.comment_for_applicant = review.comment_for_applicant
+    record.comment_for_panel = review.comment_for_panel
+    if submit:
+        record.status, record.submitted_at = ReviewStatus.SUBMITTED, utcnow()
+    session.add(record)
+    session.flush()
+    return record
+
+
+def score_round(session: Session, funding_round: FundingRound) -> list[ApplicationScore]:
+    """Equal-voice scores of every application with a review in; nothing is changed."""
+    rows = session.execute(
+        select(Assignment.application_id, Assignment.reviewer_id, Assignment.reviewer_type, Review.overall)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(Assignment.round_id == funding_round.id, Review.status == ReviewStatus.SUBMITTED)
+        .order_by(Assignment.application_id, Assignment.reviewer_id)
+    ).all()
+    by_application: dict[int, list[ReviewScore]] = defaultdict(list)
+    for application_id, reviewer_id, reviewer_type, overall in rows:
+        by_application[application_id].append(ReviewScore(reviewer_id, str(reviewer_type), overall))
+    return [score_application(app_id, scores) for app_id, scores in sorted(by_application.items())]
+
+
+def move_reviewed_to_panel(session: Session, funding_round: FundingRound, *, actor: str) -> list[ApplicationScore]:
+    """Record preliminary scores and flags; applications with every review in go to panel. Re-runnable."""
+    scores = {score.application_id: score for score in score_round(session, funding_round)}
+    in_review = session.scalars(
+        select(Application).where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
+        .order_by(Application.id)
+    ).all()
+    makeup = funding_round.panel_makeup()
+    for application in in_review:
+        score = scores.get(application.id)
+        if score is None or any(score.counts.get(kind, 0) < need for kind, need in makeup.items()):
+            continue
+        decision = session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
+        if decision is None:
+            decision = PanelDecision(application_id=application.id, round_id=funding_round.id)
+            session.add(decision)
+        decision.lived_experience_mean = score.lived_experience_mean
+        decision.scientist_mean = score.scientist_mean
+        decision.community_mean = score.community_mean
+        decision.preliminary_score = score.final_score
+        decision.flags = list(score.flags)
+        change_status(session, application, S.PANEL, actor=actor, reason="every review is in")
+    session.flush()
+    at_panel = session.scalars(select(PanelDecision).where(PanelDecision.round_id == funding_round.id)).all()
+    to_discuss = set(discussion_list([scores[d.application_id] for d in at_panel if d.application_id in scores],
+                                     nominated=set()))
+    for decision in at_panel:
+        decision.discussed = decision.application_id in to_discuss
+    return sorted(scores.values(), key=lambda s: (s.final_score is None, s.final_score or 0, s.application_id))
