@@ -47,7 +47,7 @@ def publish(application_ids: list[int]) -> list[str]:
 
 
 @flow(name="close-out", log_prints=True)
-async def close_out(round_id: int, batch_size: int = 50) -> dict[str, Any]:
+async def close_out(round_id: int | None = None, batch_size: int = 50) -> dict[str, Any]:
     """Turn each final report into a celebration report for the community, store it, close the project."""
     app = get_app()
     with own_code("close-out"), app.unit_of_work() as uow:
@@ -56,6 +56,6 @@ async def close_out(round_id: int, batch_size: int = 50) -> dict[str, Any]:
     deliver_notifications("close-out")
     if keys:
         await acreate_markdown_artifact(
-            key=f"celebrations-round-{round_id}",
+            key=f"celebrations-round-{round_id}" if round_id else "celebrations",
             markdown="# Celebration reports\n\n" + "\n".join(f"- `{key}`" for key in keys))
     return {"celebrated": len(keys), "keys": keys}

@@ -14,6 +14,7 @@ from flows.runtime import get_app, own_code
 from models.applications import Application
 from models.base import utcnow
 from models.errors import NotFound
+from models.lifecycle import ApplicationStatus
 from models.review import Assignment
 from models.rounds import FundingRound
 from models.schemas import PanelInput
@@ -68,14 +69,17 @@ def _assignment_table(round_id: int) -> list[dict[str, Any]]:
             for ref, kind, rid, aff in rows]
 
 
-@flow(name="review-round", log_prints=True)
-async def review_round(round_id: int) -> dict[str, Any]:
-    """Assign joint panels to applications in review, then move those with every review in to panel.
+def _rounds_in_review() -> list[int]:
+    app = get_app()
+    with own_code("review"), app.unit_of_work() as uow:
+        return list(uow.session.scalars(select(Application.round_id).where(
+            Application.status.in_([ApplicationStatus.IN_REVIEW, ApplicationStatus.PANEL]))
+            .distinct().order_by(Application.round_id)))
 
-    Run it daily while reviews come in: assignments already made stay, and nothing is done twice."""
+
+async def _review_one_round(round_id: int) -> dict[str, Any]:
     assigned = assign_panels(round_id)
     scores = aggregate_scores(round_id)
-    deliver_notifications("review")
     await acreate_table_artifact(key=f"assignment-round-{round_id}", table=_assignment_table(round_id),
                                  description="Joint review panels (lived experience and scientists)")
     if scores:
@@ -86,6 +90,22 @@ async def review_round(round_id: int) -> dict[str, Any]:
             key=f"assignment-shortfalls-round-{round_id}",
             markdown="# Reviewer shortfalls\n\n" + "\n".join(f"- {m}" for m in assigned["shortfalls"]))
     return {"new_assignments": assigned["new"], "shortfalls": assigned["shortfalls"], "scored": len(scores)}
+
+
+@flow(name="review-round", log_prints=True)
+async def review_round(round_id: int | None = None) -> dict[str, Any]:
+    """Assign joint panels to applications in review, then move those with every review in to panel.
+
+    Run it daily while reviews come in (for one round, or every round with work in review):
+    assignments already made stay, and nothing is done twice."""
+    totals: dict[str, Any] = {"new_assignments": 0, "shortfalls": [], "scored": 0}
+    for one_round in [round_id] if round_id is not None else _rounds_in_review():
+        result = await _review_one_round(one_round)
+        totals["new_assignments"] += result["new_assignments"]
+        totals["shortfalls"] += result["shortfalls"]
+        totals["scored"] += result["scored"]
+    deliver_notifications("review")
+    return totals
 
 
 @task(name="record-panel-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

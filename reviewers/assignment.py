@@ -143,25 +143,29 @@ def _apply_fixed(round_: _Round, fixed: Set[Pair]) -> tuple[list[Pair], list[Dro
     kept: list[Pair] = []
     dropped: list[DroppedPair] = []
     for app_id, reviewer_id in sorted(fixed):
-        reviewer = round_.reviewers.get(reviewer_id)
         reason = _fixed_problem(round_, (app_id, reviewer_id), app_ids=app_ids)
-        if reason is None and reviewer is not None:
+        if reason is None:
+            reviewer = round_.reviewers[reviewer_id]
             need = round_.panel_makeup.get(reviewer.type, 0)
-            if seats[(app_id, reviewer.type)] >= need:
-                reason = f"the application already has its {need} {type_label(reviewer.type)} reviewers"
+            label = type_label(reviewer.type)
+            if need == 0:
+                reason = f"this round's panels have no place for {label} reviewers"
+            elif seats[(app_id, reviewer.type)] >= need:
+                noun = "reviewer" if need == 1 else "reviewers"
+                reason = f"the application already has its {need} {label} {noun}"
             elif loads[reviewer_id] >= reviewer.max_load:
                 reason = f"the reviewer already has their most applications ({reviewer.max_load})"
-        if reason is not None:
-            dropped.append(DroppedPair(app_id, reviewer_id, reason))
-            continue
-        assert reviewer is not None
-        seats[(app_id, reviewer.type)] += 1
-        loads[reviewer_id] += 1
-        kept.append((app_id, reviewer_id))
+            else:
+                seats[(app_id, reviewer.type)] += 1
+                loads[reviewer_id] += 1
+                kept.append((app_id, reviewer_id))
+                continue
+        dropped.append(DroppedPair(app_id, reviewer_id, reason))
     return kept, dropped
 
 
 def _fixed_problem(round_: _Round, pair: Pair, *, app_ids: Set[int]) -> str | None:
+    """Why a fixed pair can never be kept, whatever else is fixed; None when it can."""
     app_id, reviewer_id = pair
     if app_id not in app_ids:
         return f"application {app_id} is not in this round"

@@ -38,12 +38,13 @@ def record_final_report(session: Session, application_id: int, report: FinalRepo
     return record
 
 
-def reports_ready_to_celebrate(session: Session, *, round_id: int) -> list[int]:
-    return list(session.scalars(
-        select(Application.id).join(CloseOutReport, CloseOutReport.application_id == Application.id)
-        .where(Application.round_id == round_id, Application.status == S.CLOSING)
-        .order_by(Application.id)
-    ))
+def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None) -> list[int]:
+    """Closing projects whose final report is in: of one round, or of every round."""
+    query = (select(Application.id).join(CloseOutReport, CloseOutReport.application_id == Application.id)
+             .where(Application.status == S.CLOSING))
+    if round_id is not None:
+        query = query.where(Application.round_id == round_id)
+    return list(session.scalars(query.order_by(Application.id)))
 
 
 def publish_celebration(session: Session, store: DocumentStore, application_id: int, *, actor: str) -> str:

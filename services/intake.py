@@ -84,11 +84,12 @@ def submit(session: Session, application: Application, *, actor: str) -> None:
 
 
 def applications_awaiting_screening(
-    session: Session, *, round_id: int, application_ids: Iterable[int] | None = None
+    session: Session, *, round_id: int | None = None, application_ids: Iterable[int] | None = None
 ) -> list[int]:
-    query = select(Application.id).where(
-        Application.round_id == round_id, Application.status.in_([S.SUBMITTED, S.SCREENING])
-    )
+    """Submitted applications not yet screened: of one round, or of every round when `round_id` is None."""
+    query = select(Application.id).where(Application.status.in_([S.SUBMITTED, S.SCREENING]))
+    if round_id is not None:
+        query = query.where(Application.round_id == round_id)
     if application_ids is not None:
         query = query.where(Application.id.in_(list(application_ids)))
     return list(session.scalars(query.order_by(Application.id)))

@@ -11,7 +11,8 @@ Layout under `data_dir` (reuse the directory and the documents are still there):
     s3_identities.json   the one S3 identity (mode 0600); anonymous and wrongly signed requests get 403
     weed.log             the process's output: startup banner, warnings, errors
     logs/                SeaweedFS's own rotated logs
-    mini.options         written by `weed mini` itself; our command line overrides it on every start
+    mini.options         written by `weed mini` once it is up; removed before each start, or options
+                         from an older command line would apply where ours is silent
     *.dat, *.idx, filerldb2/, m<port>/ ...   the data
 
 The gRPC ports are always HTTP port + 10000 because `weed mini` computes some of them that way
@@ -21,7 +22,9 @@ The gRPC ports are always HTTP port + 10000 because `weed mini` computes some of
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
+import logging
 import os
 import random
 import shutil
@@ -32,14 +35,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
+
+logger = logging.getLogger(__name__)
 
 GRPC_OFFSET = 10_000
 COMPONENTS = ("master", "volume", "filer", "s3", "admin")
 PORT_RANGE = (15_000, 32_000)  # below Linux's ephemeral range; P + 10000 stays below 65536
 MAX_SOCKET_PATH = 100
+PR_SET_PDEATHSIG = 1
 # Environment variables `weed mini` reads that would add an identity or a bucket behind our back.
 _IGNORED_ENVIRONMENT = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET", "S3_TABLE_BUCKET")
 
@@ -74,10 +81,13 @@ class SeaweedS3Server:
         port: int | None = None,
         host: str = "127.0.0.1",
         timeout: float = 30.0,
-        memory_limit: str = "128MiB",
+        memory_limit: str | None = None,
         die_with_parent: bool = True,
     ) -> None:
-        """`port` is the S3 port (None = a free one); `memory_limit` becomes GOMEMLIMIT, a soft limit.
+        """`port` is the S3 port (None = a free one); `memory_limit` (e.g. "512MiB") sets GOMEMLIMIT.
+
+        Leave `memory_limit` unset unless memory is tight: `weed mini` idles at about 110 MiB resident,
+        and a limit near that (128MiB) makes Go's collector run constantly (10+% CPU while idle).
 
         With `die_with_parent` (Linux) the server gets SIGTERM when the thread that started it ends,
         so a crashed test run leaves no server behind.
@@ -137,6 +147,7 @@ class SeaweedS3Server:
         began = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._write_identities()
+        (self.data_dir / "mini.options").unlink(missing_ok=True)  # only our command line applies
         self._ports = self._choose_ports()
         self._log = self.log_file.open("ab")
         self._process = subprocess.Popen(
@@ -147,7 +158,7 @@ class SeaweedS3Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent if self.die_with_parent and sys.platform == "linux" else None,
+            preexec_fn=_parent_death_signal() if self.die_with_parent else None,
         )
         try:
             self._wait_until_ready()
@@ -158,15 +169,20 @@ class SeaweedS3Server:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM (SeaweedFS flushes and closes its stores), then SIGKILL after `timeout` seconds."""
+        """SIGTERM, which takes about 1 s; after `timeout` s SIGQUIT (Go logs all stacks), then SIGKILL."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.terminate()
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                logger.warning("weed (pid %s) ignored SIGTERM for %.0fs; killing it", process.pid, timeout)
+                process.send_signal(signal.SIGQUIT)
+                try:
+                    process.wait(2)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -200,6 +216,8 @@ class SeaweedS3Server:
             "master.telemetry": "false",
             "master.volumeSizeLimitMB": "64",
             "volume.preStopSeconds": "0",
+            # The volume server drains connections on shutdown and sometimes waits for one to time out.
+            "idleTimeout": "5",
         }
         for component, (http, grpc) in self._ports.items():
             options[f"{component}.port"] = str(http)
@@ -232,10 +250,11 @@ class SeaweedS3Server:
 
     def _environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key not in _IGNORED_ENVIRONMENT}
-        env.setdefault("GOMEMLIMIT", self.memory_limit)
+        if self.memory_limit is not None:
+            env["GOMEMLIMIT"] = self.memory_limit
         return env
 
-    def _choose_ports(self) -> dict[str, int]:
+    def _choose_ports(self) -> dict[str, tuple[int, int]]:
         """Fresh ports on every start (except a requested S3 port).
 
         Reusing the previous run's ports is unreliable: connections left in TIME_WAIT can hold a gRPC
@@ -302,10 +321,7 @@ def _anonymous_status(url: str) -> int | None:
 
 
 def _is_free(host: str, port: int) -> bool:
-    """Whether `port` can be bound on `host` and on all interfaces (weed checks both).
-
-    SO_REUSEADDR as Go's listeners use it: connections in TIME_WAIT from a previous run do not count.
-    """
+    """Whether `port` can be bound on `host` and on all interfaces, with SO_REUSEADDR as weed checks."""
     for address in (host, "0.0.0.0"):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -316,22 +332,22 @@ def _is_free(host: str, port: int) -> bool:
     return True
 
 
-def _pair_is_free(host: str, port: int) -> bool:
-    return _is_free(host, port) and _is_free(host, port + GRPC_OFFSET)
-
-
 def _free_port_pair(host: str, taken: set[int]) -> int:
     """A port P with P and P + 10000 both free and not in `taken`."""
     for _ in range(200):
         port = random.randint(*PORT_RANGE)
         if {port, port + GRPC_OFFSET} & taken:
             continue
-        if _pair_is_free(host, port):
+        if _is_free(host, port) and _is_free(host, port + GRPC_OFFSET):
             return port
     raise SeaweedError(f"found no free pair of ports (P, P + {GRPC_OFFSET}) on {host}")
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to send SIGTERM when the parent thread dies (PR_SET_PDEATHSIG)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)
+def _parent_death_signal() -> Callable[[], object] | None:
+    """On Linux, a pre-exec hook asking for SIGTERM when the starting thread dies (PR_SET_PDEATHSIG).
+
+    libc is looked up here, in the parent: the child between fork and exec only makes the call.
+    """
+    if sys.platform != "linux":
+        return None
+    return functools.partial(ctypes.CDLL(None, use_errno=True).prctl, PR_SET_PDEATHSIG, signal.SIGTERM)

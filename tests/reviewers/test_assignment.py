@@ -142,7 +142,7 @@ def test_fixed_pairs_that_cannot_be_kept_are_reported() -> None:
     )
     assert result.dropped_fixed == [
         DroppedPair(1, 10, "conflict of interest (same organisation)"),
-        DroppedPair(2, 12, "the application already has its 1 lived-experience reviewers"),
+        DroppedPair(2, 12, "the application already has its 1 lived-experience reviewer"),
         DroppedPair(3, 11, "the reviewer already has their most applications (1)"),
         DroppedPair(3, 13, "an administrator also removed this pair"),
         DroppedPair(3, 99, "reviewer 99 is not in this round"),
@@ -150,6 +150,14 @@ def test_fixed_pairs_that_cannot_be_kept_are_reported() -> None:
     ]
     assert (2, 11) in result.pairs
     assert all(pair not in result.pairs for pair in [(1, 10), (3, 11), (3, 13)])
+
+
+def test_fixed_pair_of_a_group_the_panel_does_not_use_is_dropped() -> None:
+    result = assign_reviewers([app(1)], [rev(10, SCI)], panel_makeup={LE: 1, SCI: 0}, fixed={(1, 10)})
+    assert result.pairs == []
+    assert result.dropped_fixed == [
+        DroppedPair(1, 10, "this round's panels have no place for scientist reviewers")
+    ]
 
 
 def test_forbidden_pair_never_appears_even_if_it_is_the_only_choice() -> None:

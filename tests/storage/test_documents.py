@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -180,6 +182,41 @@ def test_an_endpoint_that_is_down_is_reported_as_unavailable_naming_it() -> None
     for call in calls:
         with pytest.raises(StorageUnavailable, match=endpoint):
             call()
+
+
+class _Failing(BaseHTTPRequestHandler):
+    """Answers every request with 503, as an overloaded or broken S3 server would."""
+
+    def _fail(self) -> None:
+        body = b"<Error><Code>ServiceUnavailable</Code><Message>down for maintenance</Message></Error>"
+        self.send_response(503)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_PUT = do_HEAD = do_DELETE = _fail
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_server_error_is_reported_as_unavailable() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        failing = S3DocumentStore(
+            endpoint_url=endpoint, bucket=BUCKET, access_key="k", secret_key="s", max_attempts=1
+        )
+        with pytest.raises(StorageUnavailable, match=r"503.*down for maintenance"):
+            failing.get("a.txt")
+        with pytest.raises(StorageUnavailable, match="503"):
+            failing.exists("a.txt")
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # -- SeaweedFS: credentials and signatures are enforced ---------------------------------------------------

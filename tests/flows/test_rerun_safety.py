@@ -1,0 +1,389 @@
+"""Re-running any flow after a failure part-way has no duplicate effects.
+
+Each test breaks a real dependency during a first run (the SMTP server stopped, S3 unreachable after a few
+uploads, an address the outbox refuses), repairs it and runs the same flow again, then counts what exists:
+e-mails received by the SMTP server, outbox rows, awards, payments, assignments, documents, audit rows.
+Stages before the one under test are reached through the services the flows call, to keep each test short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import pytest
+from sqlalchemy import func, select
+
+import flows.award
+import flows.delivery
+import flows.intake
+from cogrant import synthetic
+from cogrant.composition import App
+from cogrant.stack.ports import free_port
+from cogrant.stack.smtp import DevSMTPServer, ReceivedMessage
+from flows.award import award
+from flows.delivery import close_out, milestone_check_ins
+from flows.intake import intake
+from flows.review import review_round
+from models import (
+    Application,
+    Assignment,
+    AuditEntry,
+    Award,
+    Document,
+    FundingRound,
+    Milestone,
+    Payment,
+    Person,
+)
+from models import OutboxMessage as Outbox
+from models.base import utcnow
+from models.enums import AwardStatus, DocumentPurpose, OutboxStatus, PaymentStatus
+from models.lifecycle import ApplicationStatus
+from models.schemas import AwardDecisionInput, PanelInput
+from notifications.outbox import InvalidAddress
+from notifications.relay import message_id_for
+from services.awards import decide_award, propose_awards, set_up_award
+from services.intake import screen_applications
+from services.milestones import sweep_check_ins
+from services.panel import decide_round
+from services.review_round import assign_round, move_reviewed_to_panel
+from storage.documents import StoredObject
+from storage.errors import StorageUnavailable
+from storage.s3 import S3DocumentStore
+
+S = ApplicationStatus
+START = dt.date(2031, 1, 15)  # milestones fall due on 15 Feb, 15 Apr, 15 Jul, 15 Oct 2031 and 15 Jan 2032
+TEAM = 2  # each synthetic project has its applicant and one co-lead with lived experience
+ACTOR = "test:rerun-safety"
+
+
+# -- injected failures ---------------------------------------------------------------------------------
+
+
+class StoreThatGoesDown:
+    """The real S3 store for the first `healthy_puts` uploads; then the same bucket behind a closed port."""
+
+    def __init__(self, healthy: S3DocumentStore, *, healthy_puts: int) -> None:
+        self.healthy, self.healthy_puts, self.puts = healthy, healthy_puts, 0
+        self.dead = S3DocumentStore(bucket=healthy.bucket, endpoint_url=f"http://127.0.0.1:{free_port()}",
+                                    access_key="test", secret_key="test", max_attempts=1, connect_timeout=1)
+
+    def put(self, key: str, data: bytes | BinaryIO, *, content_type: str) -> StoredObject:
+        self.puts += 1
+        store = self.healthy if self.puts <= self.healthy_puts else self.dead
+        return store.put(key, data, content_type=content_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.healthy, name)
+
+
+@pytest.fixture
+def restart_smtp(smtp_server: DevSMTPServer) -> Iterator[Callable[[], DevSMTPServer]]:
+    """Start a fresh SMTP server on the stopped one's port (the address the App was built with)."""
+    started: list[DevSMTPServer] = []
+
+    def restart() -> DevSMTPServer:
+        started.append(DevSMTPServer(host=smtp_server.host, port=smtp_server.port).start())
+        return started[-1]
+
+    yield restart
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def no_task_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flows' own tasks without Prefect retries, so a failure ends the run at once."""
+    monkeypatch.setattr(flows.intake, "screen_batch", flows.intake.screen_batch.with_options(retries=0))
+    monkeypatch.setattr(flows.award, "set_up", flows.award.set_up.with_options(retries=0))
+    monkeypatch.setattr(flows.delivery, "publish", flows.delivery.publish.with_options(retries=0))
+
+
+# -- what exists afterwards ----------------------------------------------------------------------------
+
+
+def received(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, str]]:
+    """(template, recipient) of each e-mail the SMTP server got, found by its Message-ID in the outbox."""
+    with app.unit_of_work() as uow:
+        rows = uow.session.execute(select(Outbox.dedupe_key, Outbox.template,
+                                          Outbox.to_address)).tuples().all()
+    causes = {message_id_for(key, app.smtp.from_address): (template, to) for key, template, to in rows}
+    ids = Counter(message.parse()["Message-ID"] for message in messages)
+    assert max(ids.values(), default=1) == 1, f"an e-mail arrived twice: {ids.most_common(3)}"
+    return Counter(causes[message_id] for message_id in ids)
+
+
+def assert_every_email_sent_once(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, str]]:
+    with app.unit_of_work() as uow:
+        outbox = Counter(uow.session.execute(
+            select(Outbox.template, Outbox.to_address)
+            .where(Outbox.status == OutboxStatus.SENT)).tuples().all())
+        pending = uow.session.scalar(select(func.count()).select_from(Outbox)
+                                     .where(Outbox.status != OutboxStatus.SENT))
+    assert pending == 0
+    got = received(app, messages)
+    assert got == outbox
+    return got
+
+
+def status_changes(app: App) -> Counter[tuple[int, str | None, str | None]]:
+    """How often each application made each status change; asserts none was audited twice."""
+    with app.unit_of_work() as uow:
+        changes = Counter(uow.session.execute(
+            select(AuditEntry.entity_id, AuditEntry.from_status, AuditEntry.to_status)
+            .where(AuditEntry.action == "status_change")).tuples().all())
+    assert max(changes.values()) == 1, f"a status change was audited twice: {changes.most_common(3)}"
+    return changes
+
+
+def emails_to(counts: Counter[tuple[str, str]], template: str) -> Counter[str]:
+    return Counter({to: n for (name, to), n in counts.items() if name == template})
+
+
+def the_round(app: App) -> int:
+    with app.unit_of_work() as uow:
+        return uow.session.scalars(select(FundingRound.id)).one()
+
+
+def count(app: App, model: type, *where: Any) -> int:
+    with app.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+# -- reaching a stage through the services -------------------------------------------------------------
+
+
+def seed(app: App) -> synthetic.SyntheticRound:
+    """8 submitted applications (the 8th ineligible), 8 reviewers, a pot big enough to fund every one."""
+    with app.unit_of_work() as uow:
+        seeded = synthetic.seed_round(uow.session, applications=8, reviewers=8, seed=5)
+        uow.session.get(FundingRound, seeded.round_id).pot = Decimal(1_000_000)
+        uow.commit()
+    return seeded
+
+
+def screened(app: App) -> synthetic.SyntheticRound:
+    seeded = seed(app)
+    with app.unit_of_work() as uow:
+        screen_applications(uow.session, seeded.application_ids, actor=ACTOR)
+        uow.commit()
+    return seeded
+
+
+def approved(app: App) -> list[int]:
+    """Screened, reviewed, recommended by the panel and approved by an administrator; the award ids."""
+    seeded = screened(app)
+    with app.unit_of_work() as uow:
+        funding_round = uow.session.get(FundingRound, seeded.round_id)
+        outcome = assign_round(uow.session, funding_round, now=utcnow(), actor=ACTOR)
+        uow.session.flush()
+        app.notifier.reviewers_assigned(uow.session, outcome.new_assignments)
+        synthetic.submit_reviews(uow.session, round_id=seeded.round_id)
+        move_reviewed_to_panel(uow.session, funding_round, actor=ACTOR)
+        chairs = PanelInput(lived_experience_chair_id=seeded.lived_experience_chair_id,
+                            scientist_chair_id=seeded.scientist_chair_id)
+        decide_round(uow.session, funding_round, chairs, actor=ACTOR)
+        uow.commit()
+    with app.unit_of_work() as uow:
+        awards = propose_awards(uow.session, round_id=seeded.round_id)
+        for proposed in awards:
+            decide_award(uow.session, proposed.id, AwardDecisionInput(approve=True), actor=ACTOR)
+        uow.commit()
+        return [proposed.id for proposed in awards]
+
+
+def in_delivery(app: App) -> list[int]:
+    award_ids = approved(app)
+    with app.unit_of_work() as uow:
+        for award_id in award_ids:
+            set_up_award(uow.session, app.store, uow.session.get(Award, award_id), start=START, actor=ACTOR)
+        uow.commit()
+    return award_ids
+
+
+def closing(app: App) -> list[int]:
+    """Every milestone reported, every project moved to close-out and its final report in."""
+    award_ids = in_delivery(app)
+    with app.unit_of_work() as uow:
+        round_id = uow.session.get(Award, award_ids[0]).application.round_id
+        synthetic.file_check_ins(uow.session, round_id=round_id, due_by=dt.date(2040, 1, 1))
+        sweep_check_ins(uow.session, today=dt.date(2032, 2, 1), notify=app.notifier.milestone, actor=ACTOR)
+        synthetic.file_final_reports(uow.session, round_id=round_id)
+        uow.commit()
+    return award_ids
+
+
+# -- the tests -------------------------------------------------------------------------------------------
+
+
+def test_intake_rerun_after_smtp_outage_acknowledges_each_applicant_once(
+        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    seeded = seed(app)
+    smtp_server.stop()
+    first = asyncio.run(intake(round_id=seeded.round_id))
+    assert first == {"screened": 8, "eligible": 7, "ineligible": 1}
+    assert smtp_server.messages == []
+    deferred = count(app, Outbox, Outbox.status == OutboxStatus.PENDING, Outbox.attempts == 1)
+    assert deferred == 9  # 8 acknowledgements and 1 "not eligible", each tried once
+
+    back = restart_smtp()
+    assert asyncio.run(intake(round_id=seeded.round_id))["screened"] == 0
+    assert asyncio.run(intake(round_id=seeded.round_id))["screened"] == 0
+
+    got = assert_every_email_sent_once(app, back.messages)
+    applicants = {f"applicant{n}@example.org" for n in range(1, 9)}
+    assert emails_to(got, "application_received") == Counter(applicants)
+    assert emails_to(got, "application_ineligible") == Counter({"applicant8@example.org": 1})
+    assert sum(got.values()) == 9
+    changes = status_changes(app)
+    assert len(changes) == 8 * 3  # submitted, screening, then in review or ineligible: each once
+    assert count(app, Application, Application.status == S.IN_REVIEW) == 7
+
+
+def test_intake_interrupted_in_its_second_batch_screens_the_rest_once(
+        app: App, smtp_server: DevSMTPServer, no_task_retries: None) -> None:
+    seeded = seed(app)
+    ineligible_id = seeded.application_ids[7]  # screening turns it away, so intake e-mails its applicant
+    with app.unit_of_work() as uow:
+        applicant = uow.session.get(Application, ineligible_id).applicant
+        good_address, applicant.email = applicant.email, "applicant 8 at example.org"
+        uow.commit()
+
+    with pytest.raises(InvalidAddress):
+        asyncio.run(intake(round_id=seeded.round_id, batch_size=4))
+    first_batch, second_batch = seeded.application_ids[:4], seeded.application_ids[4:]
+    assert count(app, Application, Application.id.in_(first_batch), Application.status == S.IN_REVIEW) == 4
+    assert count(app, Application, Application.id.in_(second_batch), Application.status == S.SUBMITTED) == 4
+
+    with app.unit_of_work() as uow:
+        uow.session.get(Person, applicant.id).email = good_address
+        uow.commit()
+    assert asyncio.run(intake(round_id=seeded.round_id, batch_size=4)) == {
+        "screened": 4, "eligible": 3, "ineligible": 1}
+
+    got = assert_every_email_sent_once(app, smtp_server.messages)
+    assert emails_to(got, "application_ineligible") == Counter({good_address: 1})
+    assert len(emails_to(got, "application_received")) == 8 and sum(got.values()) == 9
+    assert len(status_changes(app)) == 8 * 3
+
+
+def test_review_round_rerun_keeps_assignments_and_tells_each_reviewer_once(
+        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    seeded = screened(app)
+    smtp_server.stop()
+    first = asyncio.run(review_round(round_id=seeded.round_id))
+    assigned = count(app, Assignment)
+    assert first["new_assignments"] == assigned == 7 * 4  # two lived-experience and two scientist reviewers
+    assert smtp_server.messages == []
+
+    back = restart_smtp()
+    assert asyncio.run(review_round(round_id=seeded.round_id))["new_assignments"] == 0
+    assert asyncio.run(review_round(round_id=seeded.round_id))["new_assignments"] == 0
+    with app.unit_of_work() as uow:
+        pairs = uow.session.execute(select(Assignment.application_id, Assignment.reviewer_id)).tuples().all()
+        reviewers = set(uow.session.scalars(
+            select(Person.email).join(Assignment, Assignment.reviewer_id == Person.id)))
+    assert len(pairs) == len(set(pairs)) == assigned
+    got = assert_every_email_sent_once(app, back.messages)
+    assert emails_to(got, "review_assigned") == Counter(reviewers)
+
+    with app.unit_of_work() as uow:
+        synthetic.submit_reviews(uow.session, round_id=seeded.round_id)
+        uow.commit()
+    assert asyncio.run(review_round(round_id=seeded.round_id))["scored"] == 7
+    asyncio.run(review_round(round_id=seeded.round_id))
+    assert count(app, Assignment) == assigned
+    assert sum(1 for (_, _, to) in status_changes(app) if to == S.PANEL) == 7
+    assert_every_email_sent_once(app, back.messages)
+
+
+def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
+        app: App, smtp_server: DevSMTPServer, no_task_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    award_ids = approved(app)
+    assert len(award_ids) == 7
+    round_id = the_round(app)
+    # Batches of two: the first commits; in the second, one letter is uploaded before S3 goes away.
+    flaky = StoreThatGoesDown(app.store, healthy_puts=3)  # type: ignore[arg-type]
+    monkeypatch.setattr(app, "store", flaky)
+    with pytest.raises(StorageUnavailable):
+        asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))
+    assert flaky.puts == 4
+    assert count(app, Application, Application.status == S.IN_DELIVERY) == 2
+    assert count(app, Payment) == 2 * 5 and count(app, Document) == 2
+
+    monkeypatch.setattr(app, "store", flaky.healthy)
+    assert asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))["set_up"] == 5
+    assert asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))["set_up"] == 0
+
+    with app.unit_of_work() as uow:
+        awards = uow.session.scalars(select(Award)).all()
+        assert len(awards) == 7 and len({a.application_id for a in awards}) == 7
+        for each in awards:
+            assert each.status == AwardStatus.APPROVED and each.letter_document_id is not None
+            assert len(each.milestones) == len(each.payments) == 5
+            assert sum(payment.amount for payment in each.payments) == each.amount
+        letters = uow.session.scalars(
+            select(Document.key).where(Document.purpose == DocumentPurpose.AWARD_LETTER)).all()
+    assert len(letters) == count(app, Document) == 7 and all(app.store.exists(key) for key in letters)
+    assert sum(1 for (_, _, to) in status_changes(app) if to == S.IN_DELIVERY) == 7
+    got = assert_every_email_sent_once(app, smtp_server.messages)
+    offered = emails_to(got, "award_offered")
+    assert len(offered) == 7 * TEAM and set(offered.values()) == {1}
+
+
+def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
+        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    award_ids = in_delivery(app)
+    today = dt.date(2031, 4, 5)  # start-up meeting (15 Feb) overdue; first check-in (15 Apr) within 14 days
+    smtp_server.stop()
+    first = asyncio.run(milestone_check_ins(today=today))
+    assert first == {"reminded": 2 * 7, "escalated": 7, "released_payments": 7, "closing": 0}
+
+    back = restart_smtp()
+    second = asyncio.run(milestone_check_ins(today=today))
+    assert second == {"reminded": 0, "escalated": 0, "released_payments": 0, "closing": 0}
+
+    got = assert_every_email_sent_once(app, back.messages)
+    reminders, overdue = emails_to(got, "checkin_reminder"), emails_to(got, "checkin_overdue")
+    assert len(reminders) == 7 * TEAM and set(reminders.values()) == {2}  # one per milestone per person
+    assert overdue == Counter({"admin@example.org": 7})  # one per overdue milestone
+    with app.unit_of_work() as uow:
+        for award_id in award_ids:
+            milestones = uow.session.scalars(select(Milestone).where(Milestone.award_id == award_id)
+                                             .order_by(Milestone.sequence)).all()
+            assert [m.reminder_sent_at is not None for m in milestones] == [True, True, False, False, False]
+            assert [m.escalated_at is not None for m in milestones] == [True, False, False, False, False]
+    assert count(app, Payment, Payment.status == PaymentStatus.RELEASED) == 7
+    assert count(app, Payment) == 7 * 5
+
+
+def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
+        app: App, smtp_server: DevSMTPServer, no_task_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    closing(app)
+    round_id = the_round(app)
+    assert count(app, Application, Application.status == S.CLOSING) == 7
+    flaky = StoreThatGoesDown(app.store, healthy_puts=3)  # type: ignore[arg-type]
+    monkeypatch.setattr(app, "store", flaky)
+    with pytest.raises(StorageUnavailable):
+        asyncio.run(close_out(round_id=round_id, batch_size=2))
+    assert flaky.puts == 4
+    assert count(app, Application, Application.status == S.CLOSED) == 2
+
+    monkeypatch.setattr(app, "store", flaky.healthy)
+    assert asyncio.run(close_out(round_id=round_id, batch_size=2))["celebrated"] == 5
+    assert asyncio.run(close_out(round_id=round_id, batch_size=2))["celebrated"] == 0
+
+    with app.unit_of_work() as uow:
+        celebrations = uow.session.execute(select(Document.application_id, Document.key).where(
+            Document.purpose == DocumentPurpose.CELEBRATION_REPORT)).tuples().all()
+    assert len(celebrations) == len({application for application, _ in celebrations}) == 7
+    assert all(app.store.exists(key) for _, key in celebrations)
+    assert sum(1 for (_, _, to) in status_changes(app) if to == S.CLOSED) == 7
+    got = assert_every_email_sent_once(app, smtp_server.messages)
+    shared = emails_to(got, "celebration_shared")
+    assert len(shared) == 7 * TEAM and set(shared.values()) == {1}
