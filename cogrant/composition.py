@@ -37,6 +37,9 @@ class App:
 
     def close(self) -> None:
         self.engine.dispose()
+        close_store = getattr(self.store, "close", None)
+        if close_store is not None:
+            close_store()
 
 
 def _embedded_endpoints(settings: Settings) -> StackEndpoints:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from cogrant import synthetic
 from cogrant.composition import App
-from flows.award import answer_award_decision, award, paused_award_decisions
+from flows.award import AwardSlateDecision, answer_award_decision, award, paused_award_decisions
 from flows.delivery import close_out, milestone_check_ins
 from flows.intake import intake
 from flows.review import panel, review_round
@@ -27,7 +27,7 @@ from models.applications import Application, Document
 from models.awards import Award, Milestone
 from models.enums import DocumentPurpose, OutboxStatus
 from models.outbox import OutboxMessage
-from models.schemas import AwardDecisionInput, PanelInput
+from models.schemas import PanelInput
 
 Progress = Callable[[str], None]
 
@@ -39,18 +39,26 @@ class RoundSummary:
     statuses: dict[str, int]
     emails_sent: int
     celebration_keys: list[str]
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-    own_code_seconds: dict[str, float] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # the flows of each stage
+    own_code_seconds: dict[str, float] = field(default_factory=dict)  # cogrant's code inside those flows
+    people_seconds: float = 0.0  # the simulated people: applying, reviewing, checking in, reporting
 
 
-async def approve_awards_while(running: asyncio.Task[Any], *, note: str = "Approved by the panel co-chairs") -> int:
-    """Act as the administrator: approve each paused award decision until the award flow ends."""
+async def approve_awards_while(running: asyncio.Task[Any], *, note: str = "Approved as the panel recommended") -> int:
+    """Act as the administrator: approve each paused award slate until the award flow ends."""
     answered: set[Any] = set()
     while not running.done():
         for flow_run in await paused_award_decisions():
-            if flow_run.id not in answered:
-                await answer_award_decision(flow_run.id, AwardDecisionInput(approve=True, note=note))
-                answered.add(flow_run.id)
+            if flow_run.id in answered:
+                continue
+            try:
+                await answer_award_decision(flow_run.id, AwardSlateDecision(note=note))
+            except RuntimeError as error:
+                # Paused a moment before its form was saved: answer it on the next pass.
+                if "schema not found" not in str(error):
+                    raise
+                continue
+            answered.add(flow_run.id)
         await asyncio.sleep(0.3)
     return len(answered)
 
@@ -69,7 +77,7 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
         seeded = synthetic.seed_round(uow.session, applications=applications, reviewers=reviewers, seed=seed)
         uow.commit()
     round_id = seeded.round_id
-    timed("seed", began)
+    timed("people", began)
     progress(f"Seeded round {round_id}: {applications} applications submitted, {reviewers} reviewers")
 
     began = time.perf_counter()
@@ -79,9 +87,13 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
 
     began = time.perf_counter()
     assigned = await review_round(round_id=round_id)
+    timed("review", began)
+    began = time.perf_counter()
     with app.unit_of_work() as uow:
         reviews = synthetic.submit_reviews(uow.session, round_id=round_id, seed=seed)
         uow.commit()
+    timed("people", began)
+    began = time.perf_counter()
     scored = await review_round(round_id=round_id)
     timed("review", began)
     progress(f"Joint review: {assigned['new_assignments']} assignments, {reviews} reviews, {scored['scored']} scored")
@@ -94,24 +106,28 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
 
     began = time.perf_counter()
     award_run = asyncio.ensure_future(award(round_id=round_id, poll_interval_seconds=1))
-    approved = await approve_awards_while(award_run)
+    await approve_awards_while(award_run)
     awarded = await award_run
     timed("award", began)
-    progress(f"Award: {approved} approved by an administrator, {awarded['set_up']} letters and schedules")
+    progress(f"Award: {awarded['approved']} approved by an administrator, {awarded['set_up']} letters and schedules")
 
-    began = time.perf_counter()
     for due in _milestone_dates(app, round_id):
+        began = time.perf_counter()
         with app.unit_of_work() as uow:
             synthetic.file_check_ins(uow.session, round_id=round_id, due_by=due)
             uow.commit()
+        timed("people", began)
+        began = time.perf_counter()
         await milestone_check_ins(today=due)
-    timed("check-ins", began)
+        timed("check-ins", began)
     progress("Check-ins: every milestone reported and every tranche released")
 
     began = time.perf_counter()
     with app.unit_of_work() as uow:
         synthetic.file_final_reports(uow.session, round_id=round_id)
         uow.commit()
+    timed("people", began)
+    began = time.perf_counter()
     closed = await close_out(round_id=round_id)
     timed("close-out", began)
     progress(f"Close-out: {closed['celebrated']} celebration reports shared")
@@ -136,7 +152,8 @@ def _summary(app: App, round_id: int, applications: int, stages: dict[str, float
             select(Document.key).join(Application).where(Application.round_id == round_id,
                                                          Document.purpose == DocumentPurpose.CELEBRATION_REPORT)
             .order_by(Document.id)))
+    people = stages.pop("people", 0.0)
     return RoundSummary(round_id=round_id, applications=applications,
                         statuses={str(k): v for k, v in sorted(statuses.items())}, emails_sent=sent or 0,
-                        celebration_keys=keys, stage_seconds=stages,
+                        celebration_keys=keys, stage_seconds=stages, people_seconds=people,
                         own_code_seconds={k: round(v, 3) for k, v in own_code_seconds().items()})

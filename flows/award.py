@@ -1,8 +1,8 @@
-"""Responsible for the award flow: administrators approve in the Prefect UI, then letters and tranches.
+"""Responsible for the award flows: administrators approve in the Prefect UI, then letters and tranches.
 
-Each proposed award gets its own `award-decision` run, which pauses with a form (approve or decline,
-amount, conditions, a note). A decision already recorded elsewhere is used without pausing, so the flow
-can be re-run on schedule until every award is decided.
+`award` pauses once per round with the panel's slate (approve the rest, decline or change some); one
+`award-decision` run pauses for a single award (approve or decline, amount, conditions, a note). A
+decision already recorded is used without pausing, so either can be re-run until every award is decided.
 """
 
 from __future__ import annotations
@@ -99,28 +99,74 @@ def set_up(award_ids: list[int], start: dt.date) -> int:
     return len(award_ids)
 
 
+class AwardSlateDecision(RunInput):
+    """The form an administrator fills in on the paused `award` run: the panel's slate, with exceptions."""
+
+    approve_the_rest: bool = Field(
+        default=True, description="Approve every proposed award not declined below. Untick to decide later.")
+    decline: list[str] = Field(default_factory=list, description="References of awards to decline")
+    amounts: dict[str, Decimal] = Field(default_factory=dict, description="Reference -> a different amount")
+    conditions: dict[str, str] = Field(default_factory=dict, description="Reference -> conditions of award")
+    note: str = Field(default="", description="A note for the record and the award letters")
+
+
+@task(name="describe-slate", cache_policy=NO_CACHE)
+def describe_slate(award_ids: list[int]) -> str:
+    app = get_app()
+    with own_code("award"), app.unit_of_work() as uow:
+        awards = [uow.session.get(Award, award_id) for award_id in award_ids]
+        rows = [f"| {a.application.reference} | {a.application.title} | {a.amount:,.2f} {a.currency} |"
+                for a in awards]
+        total = sum(a.amount for a in awards)
+    return (f"**{len(awards)} awards proposed by the panel, {total:,.2f} in all.** Approve them, or list "
+            "references to decline or to change.\n\n| reference | project | amount |\n|---|---|---|\n"
+            + "\n".join(rows))
+
+
+@task(name="record-slate-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> dict[str, int]:
+    slate = AwardSlateDecision.model_validate(answer)
+    counts = {"approved": 0, "declined": 0, "left": 0}
+    app = get_app()
+    with own_code("award"), app.unit_of_work() as uow:
+        for award_id in award_ids:
+            award_row = uow.session.get(Award, award_id)
+            reference = award_row.application.reference
+            if reference not in slate.decline and not slate.approve_the_rest:
+                counts["left"] += 1
+                continue
+            decision = AwardDecisionInput(approve=reference not in slate.decline, amount=slate.amounts.get(reference),
+                                          conditions=slate.conditions.get(reference, ""), note=slate.note)
+            decide_award(uow.session, award_id, decision, actor=actor)
+            counts["approved" if decision.approve else "declined"] += 1
+        uow.commit()
+    return counts
+
+
 @flow(name="award", log_prints=True)
 async def award(round_id: int, start_date: dt.date | None = None, pause_timeout_seconds: int = 7 * DAY,
                 poll_interval_seconds: int = 10, batch_size: int = 50) -> dict[str, Any]:
-    """Propose the panel's awards, wait for administrators' decisions, then issue letters and tranches."""
+    """Propose the panel's awards, pause for an administrator to approve the slate in the Prefect UI, then
+    issue letters and tranches. Awards decided elsewhere (one `award-decision` run each) are respected."""
     waiting = propose(round_id)
-    states = await asyncio.gather(*(
-        award_decision(award_id=award_id, pause_timeout_seconds=pause_timeout_seconds,
-                       poll_interval_seconds=poll_interval_seconds, return_state=True)
-        for award_id in waiting
-    ))
-    undecided = [award_id for award_id, state in zip(waiting, states, strict=True) if not state.is_completed()]
+    counts = {"approved": 0, "declined": 0, "left": 0}
+    if waiting:
+        form = AwardSlateDecision.with_initial_data(description=describe_slate(waiting))
+        answer = await apause_flow_run(wait_for_input=form, timeout=pause_timeout_seconds,
+                                       poll_interval=poll_interval_seconds, key=f"award-slate-{round_id}")
+        counts = record_slate(waiting, answer.model_dump(mode="json"),
+                              f"administrator via Prefect UI (run {current_flow_run.id})")
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
         to_set_up = [a.id for a in approved_awards_to_set_up(uow.session, round_id=round_id)]
     start = start_date or dt.date.today()
     set_up_count = sum(set_up(to_set_up[i:i + batch_size], start) for i in range(0, len(to_set_up), batch_size))
     deliver_notifications("award")
-    return {"asked": len(waiting), "undecided": undecided, "set_up": set_up_count}
+    return {"asked": len(waiting), **counts, "set_up": set_up_count}
 
 
-async def paused_award_decisions() -> list[Any]:
-    """The `award-decision` runs now waiting for an administrator, oldest first."""
+async def paused_award_decisions(flow_name: str = "award") -> list[Any]:
+    """Runs of `award` (a round's slate) or `award-decision` (one award) waiting for an administrator."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState
     from prefect.client.schemas.filters import FlowRunFilterStateType
@@ -129,14 +175,14 @@ async def paused_award_decisions() -> list[Any]:
 
     async with get_client() as client:
         return await client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["award-decision"])),
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
         )
 
 
-async def answer_award_decision(flow_run_id: Any, decision: AwardDecisionInput) -> None:
-    """Resume a paused `award-decision` run with an administrator's answer (as the UI form does)."""
+async def answer_award_decision(flow_run_id: Any, answer: AwardDecisionInput | AwardSlateDecision) -> None:
+    """Resume a paused award run with an administrator's answer, as the form in the Prefect UI does."""
     from prefect.flow_runs import aresume_flow_run
 
-    await aresume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
+    await aresume_flow_run(flow_run_id, run_input=answer.model_dump(mode="json"))

@@ -23,7 +23,7 @@ import logging
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -90,7 +90,7 @@ def send_pending(
     if batch_size < 1 or max_attempts < 1:
         raise ValueError("batch_size and max_attempts must be at least 1")
     counts: Counter[str] = Counter()
-    tried: set[int] = set()
+    tried = _Cursor()
     batches = 0
     while (max_batches is None or batches < max_batches) and _has_untried(session_factory, tried):
         batches += 1
@@ -149,7 +149,7 @@ def _send_batch(
     session_factory: Callable[[], Session],
     smtp: SmtpSettings,
     *,
-    tried: set[int],
+    tried: _Cursor,
     counts: Counter[str],
     limit: int,
     max_attempts: int,
@@ -160,7 +160,7 @@ def _send_batch(
             message = session.scalars(_claimable(tried).limit(1)).first()
             if message is None:
                 break
-            tried.add(message.id)
+            tried.after_id = message.id
             attempt = _deliver(connection, message, smtp)
             counts[_record(message, attempt, max_attempts=max_attempts)] += 1
         processed += 1
@@ -204,25 +204,33 @@ def _record(message: OutboxMessage, attempt: _Attempt, *, max_attempts: int) -> 
 
 
 def _defer_batch(
-    session_factory: Callable[[], Session], tried: set[int], *, error: str, limit: int, max_attempts: int
+    session_factory: Callable[[], Session], tried: _Cursor, *, error: str, limit: int, max_attempts: int
 ) -> Counter[str]:
     with session_factory() as session, session.begin():
         messages = session.scalars(_claimable(tried).limit(limit)).all()
-        tried.update(message.id for message in messages)
+        if messages:
+            tried.after_id = messages[-1].id
         return Counter(_record(message, _Attempt(error), max_attempts=max_attempts) for message in messages)
 
 
-def _has_untried(session_factory: Callable[[], Session], tried: Iterable[int]) -> bool:
+def _has_untried(session_factory: Callable[[], Session], tried: _Cursor) -> bool:
     with session_factory() as session, session.begin():
         return session.scalars(_claimable(tried).limit(1)).first() is not None
 
 
-def _claimable(tried: Iterable[int]) -> Select[tuple[OutboxMessage]]:
+@dataclass
+class _Cursor:
+    """Where this run has got to: ids only grow, so each message is tried at most once per run."""
+
+    after_id: int = 0
+
+
+def _claimable(tried: _Cursor) -> Select[tuple[OutboxMessage]]:
     """Pending messages not yet tried in this run, oldest first, skipping rows another relay holds."""
     return (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id.not_in(list(tried)))
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id > tried.after_id)
+        .order_by(OutboxMessage.id)
         .with_for_update(skip_locked=True)
     )
 

@@ -33,9 +33,10 @@ def get_or_create_person(
 
 
 def grant_role(session: Session, person: Person, role: Role) -> None:
-    if not person.has_role(role):
-        person.roles.append(RoleGrant(role=role))
-        session.flush()
+    """Idempotent; the query's autoflush makes grants added earlier in this session count."""
+    held = session.scalar(select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role))
+    if held is None:
+        session.add(RoleGrant(person=person, role=role))
 
 
 def administrators(session: Session) -> list[Person]:

@@ -138,6 +138,10 @@ class S3DocumentStore:
         with self._translated_errors(key):
             return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
+    def close(self) -> None:
+        """Close pooled connections, so a server being stopped is not kept waiting on idle ones."""
+        self._client.close()
+
     def ensure_bucket(self) -> None:
         """Create the bucket if missing, then block public access (where unsupported: a private ACL)."""
         with self._translated_errors():

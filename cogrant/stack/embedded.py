@@ -19,7 +19,7 @@ from cogrant.config import Settings
 from cogrant.stack.postgres import EmbeddedPostgres
 from cogrant.stack.prefect_server import PrefectServer, prefect_database_url
 from cogrant.stack.seaweed import SeaweedS3Server
-from cogrant.stack.smtp import DevSMTPServer
+from cogrant.stack.smtp_process import SmtpCatcherProcess
 from services.database import migrate
 
 STACK_FILE = "stack.json"
@@ -62,7 +62,9 @@ def _alive(pid: int) -> bool:
 
 
 class EmbeddedStack:
-    def __init__(self, settings: Settings, *, with_prefect: bool = True, prefect_port: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, with_prefect: bool = True, prefect_port: int | None = None
+    ) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir.expanduser().resolve()
         self.with_prefect = with_prefect
@@ -94,12 +96,13 @@ class EmbeddedStack:
             self.data_dir / "seaweedfs", access_key=self.settings.s3_access_key,
             secret_key=self.settings.s3_secret_key.get_secret_value()))
         self._timed("seaweedfs", began)
-        smtp = self._exit.enter_context(DevSMTPServer(mail_dir=self.data_dir / "mail"))
+        smtp = self._exit.enter_context(SmtpCatcherProcess(self.data_dir / "mail"))
         prefect_api_url = prefect_ui_url = None
         if self.with_prefect:
             began = time.perf_counter()
             server = self._exit.enter_context(PrefectServer(
-                self.data_dir / "prefect", database_url=prefect_database_url(postgres), port=self.prefect_port))
+                self.data_dir / "prefect", database_url=prefect_database_url(postgres),
+                port=self.prefect_port))
             prefect_api_url, prefect_ui_url = server.api_url, server.url
             self._timed("prefect", began)
         self.endpoints = StackEndpoints(

@@ -42,8 +42,9 @@ class ReceivedMessage:
 class Mailbox:
     """Thread-safe store of received messages, mirrored to .eml files when given a directory."""
 
-    def __init__(self, mail_dir: Path | None = None) -> None:
+    def __init__(self, mail_dir: Path | None = None, *, keep_in_memory: bool = True) -> None:
         self.mail_dir = mail_dir
+        self.keep_in_memory = keep_in_memory
         self._messages: list[ReceivedMessage] = []
         self._changed = threading.Condition()
         self._sequence = itertools.count(1)
@@ -52,9 +53,10 @@ class Mailbox:
         received_at = datetime.now(UTC)
         path = self._write(mail_from, rcpt_tos, data, received_at) if self.mail_dir is not None else None
         message = ReceivedMessage(mail_from, rcpt_tos, data, received_at, path)
-        with self._changed:
-            self._messages.append(message)
-            self._changed.notify_all()
+        if self.keep_in_memory:
+            with self._changed:
+                self._messages.append(message)
+                self._changed.notify_all()
         return message
 
     @property
@@ -155,3 +157,28 @@ class DevSMTPServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the catcher as its own process (as `cogrant up` does): files only, until SIGTERM or Ctrl-C."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="cogrant's development SMTP catcher")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--mail-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    server = DevSMTPServer(host=args.host, port=args.port, mail_dir=args.mail_dir)
+    server.mailbox.keep_in_memory = False
+    with server:
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import socket
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -23,7 +25,6 @@ import flows.delivery
 import flows.intake
 from cogrant import synthetic
 from cogrant.composition import App
-from cogrant.stack.ports import free_port
 from cogrant.stack.smtp import DevSMTPServer, ReceivedMessage
 from flows.award import award
 from flows.delivery import close_out, milestone_check_ins
@@ -66,20 +67,45 @@ ACTOR = "test:rerun-safety"
 
 
 class StoreThatGoesDown:
-    """The real S3 store for the first `healthy_puts` uploads; then the same bucket behind a closed port."""
+    """The real S3 store for the first `healthy_puts` uploads, then the same bucket where nothing answers,
+    until `repair()`. Remembers each key it uploaded, so a test sees what this run put in the bucket."""
 
-    def __init__(self, healthy: S3DocumentStore, *, healthy_puts: int) -> None:
+    def __init__(self, healthy: S3DocumentStore, *, dead_endpoint: str, healthy_puts: int) -> None:
         self.healthy, self.healthy_puts, self.puts = healthy, healthy_puts, 0
-        self.dead = S3DocumentStore(bucket=healthy.bucket, endpoint_url=f"http://127.0.0.1:{free_port()}",
-                                    access_key="test", secret_key="test", max_attempts=1, connect_timeout=1)
+        self.dead = S3DocumentStore(bucket=healthy.bucket, endpoint_url=dead_endpoint, access_key="test",
+                                    secret_key="test", max_attempts=1, connect_timeout=1)
+        self.uploaded: list[str] = []
 
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str) -> StoredObject:
         self.puts += 1
-        store = self.healthy if self.puts <= self.healthy_puts else self.dead
-        return store.put(key, data, content_type=content_type)
+        if self.puts > self.healthy_puts:
+            return self.dead.put(key, data, content_type=content_type)
+        stored = self.healthy.put(key, data, content_type=content_type)
+        self.uploaded.append(key)
+        return stored
+
+    def repair(self) -> None:
+        self.healthy_puts = 10**9
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.healthy, name)
+
+
+@pytest.fixture
+def s3_goes_down(app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], StoreThatGoesDown]]:
+    """Give the App a store that loses S3 after some uploads; its port is held bound, never listening."""
+    healthy = app.store
+    assert isinstance(healthy, S3DocumentStore)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        dead_endpoint = f"http://127.0.0.1:{held.getsockname()[1]}"
+
+        def after(healthy_puts: int) -> StoreThatGoesDown:
+            flaky = StoreThatGoesDown(healthy, dead_endpoint=dead_endpoint, healthy_puts=healthy_puts)
+            monkeypatch.setattr(app, "store", flaky)
+            return flaky
+
+        yield after
 
 
 @pytest.fixture
@@ -110,8 +136,8 @@ def no_task_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 def received(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, str]]:
     """(template, recipient) of each e-mail the SMTP server got, found by its Message-ID in the outbox."""
     with app.unit_of_work() as uow:
-        rows = uow.session.execute(select(Outbox.dedupe_key, Outbox.template,
-                                          Outbox.to_address)).tuples().all()
+        rows = uow.session.execute(
+            select(Outbox.dedupe_key, Outbox.template, Outbox.to_address)).tuples().all()
     causes = {message_id_for(key, app.smtp.from_address): (template, to) for key, template, to in rows}
     ids = Counter(message.parse()["Message-ID"] for message in messages)
     assert max(ids.values(), default=1) == 1, f"an e-mail arrived twice: {ids.most_common(3)}"
@@ -129,6 +155,15 @@ def assert_every_email_sent_once(app: App, messages: list[ReceivedMessage]) -> C
     got = received(app, messages)
     assert got == outbox
     return got
+
+
+def assert_documents_stored_once(flaky: StoreThatGoesDown, documents: list[tuple[str, str]]) -> None:
+    """Each recorded document is in the bucket as recorded; the one upload whose batch was rolled back
+    was made again under the same key, so the bucket holds no copy the database does not know."""
+    assert sorted(Counter(flaky.uploaded).values()) == [1] * (len(documents) - 1) + [2]
+    assert set(flaky.uploaded) == {key for key, _ in documents}
+    for key, sha256 in documents:
+        assert hashlib.sha256(flaky.healthy.get(key)).hexdigest() == sha256
 
 
 def status_changes(app: App) -> Counter[tuple[int, str | None, str | None]]:
@@ -303,20 +338,20 @@ def test_review_round_rerun_keeps_assignments_and_tells_each_reviewer_once(
 
 
 def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
-        app: App, smtp_server: DevSMTPServer, no_task_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: App, smtp_server: DevSMTPServer, no_task_retries: None,
+        s3_goes_down: Callable[[int], StoreThatGoesDown]) -> None:
     award_ids = approved(app)
     assert len(award_ids) == 7
     round_id = the_round(app)
     # Batches of two: the first commits; in the second, one letter is uploaded before S3 goes away.
-    flaky = StoreThatGoesDown(app.store, healthy_puts=3)  # type: ignore[arg-type]
-    monkeypatch.setattr(app, "store", flaky)
+    flaky = s3_goes_down(3)
     with pytest.raises(StorageUnavailable):
         asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))
     assert flaky.puts == 4
     assert count(app, Application, Application.status == S.IN_DELIVERY) == 2
     assert count(app, Payment) == 2 * 5 and count(app, Document) == 2
 
-    monkeypatch.setattr(app, "store", flaky.healthy)
+    flaky.repair()
     assert asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))["set_up"] == 5
     assert asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))["set_up"] == 0
 
@@ -327,9 +362,10 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
             assert each.status == AwardStatus.APPROVED and each.letter_document_id is not None
             assert len(each.milestones) == len(each.payments) == 5
             assert sum(payment.amount for payment in each.payments) == each.amount
-        letters = uow.session.scalars(
-            select(Document.key).where(Document.purpose == DocumentPurpose.AWARD_LETTER)).all()
-    assert len(letters) == count(app, Document) == 7 and all(app.store.exists(key) for key in letters)
+        letters = uow.session.execute(select(Document.key, Document.sha256).where(
+            Document.purpose == DocumentPurpose.AWARD_LETTER)).tuples().all()
+    assert len(letters) == count(app, Document) == 7
+    assert_documents_stored_once(flaky, letters)
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.IN_DELIVERY) == 7
     got = assert_every_email_sent_once(app, smtp_server.messages)
     offered = emails_to(got, "award_offered")
@@ -363,26 +399,27 @@ def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
 
 
 def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
-        app: App, smtp_server: DevSMTPServer, no_task_retries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: App, smtp_server: DevSMTPServer, no_task_retries: None,
+        s3_goes_down: Callable[[int], StoreThatGoesDown]) -> None:
     closing(app)
     round_id = the_round(app)
     assert count(app, Application, Application.status == S.CLOSING) == 7
-    flaky = StoreThatGoesDown(app.store, healthy_puts=3)  # type: ignore[arg-type]
-    monkeypatch.setattr(app, "store", flaky)
+    flaky = s3_goes_down(3)  # batches of two: the first commits, the second stops after one upload
     with pytest.raises(StorageUnavailable):
         asyncio.run(close_out(round_id=round_id, batch_size=2))
     assert flaky.puts == 4
     assert count(app, Application, Application.status == S.CLOSED) == 2
 
-    monkeypatch.setattr(app, "store", flaky.healthy)
+    flaky.repair()
     assert asyncio.run(close_out(round_id=round_id, batch_size=2))["celebrated"] == 5
     assert asyncio.run(close_out(round_id=round_id, batch_size=2))["celebrated"] == 0
 
     with app.unit_of_work() as uow:
-        celebrations = uow.session.execute(select(Document.application_id, Document.key).where(
-            Document.purpose == DocumentPurpose.CELEBRATION_REPORT)).tuples().all()
-    assert len(celebrations) == len({application for application, _ in celebrations}) == 7
-    assert all(app.store.exists(key) for _, key in celebrations)
+        celebrations = uow.session.execute(
+            select(Document.key, Document.sha256, Document.application_id)
+            .where(Document.purpose == DocumentPurpose.CELEBRATION_REPORT)).tuples().all()
+    assert len(celebrations) == len({application for _, _, application in celebrations}) == 7
+    assert_documents_stored_once(flaky, [(key, sha256) for key, sha256, _ in celebrations])
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.CLOSED) == 7
     got = assert_every_email_sent_once(app, smtp_server.messages)
     shared = emails_to(got, "celebration_shared")

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 
 from cogrant.stack.ports import free_port
 from cogrant.stack.seaweed import SeaweedS3Server
@@ -55,7 +56,7 @@ def fetch(url: str) -> tuple[int, Message, bytes]:
         return error.code, error.headers, error.read()
 
 
-def _raw_client(endpoint_url: str):  # type: ignore[no-untyped-def]
+def _raw_client(endpoint_url: str) -> BaseClient:
     """A plain boto3 client, to do what the store will not (moto accepts any credentials)."""
     return boto3.client(
         "s3",
