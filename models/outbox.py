@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Enum, String, Text
+from sqlalchemy import Enum, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at, intpk
@@ -13,6 +13,7 @@ from models.enums import OutboxStatus
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_id", "status", "id"),)
 
     id: Mapped[intpk]
     # One message per cause: the same dedupe key twice is the same e-mail, never sent twice.
@@ -26,6 +27,8 @@ class OutboxMessage(Base):
         Enum(OutboxStatus, native_enum=False, length=20), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    # A relay sending this message holds it until then; a relay that died frees it when it passes.
+    lease_until: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created_at]
     sent_at: Mapped[dt.datetime | None]

@@ -46,8 +46,11 @@ class UnitOfWork:
         self.session.commit()
 
     def dispatch_events(self) -> None:
+        """Hand each event to the handler. Without autoflush, so the rows the handlers add are written
+        together at commit (one batched INSERT) rather than one at a time by each handler's queries."""
         events: list[Any] = self.session.info.setdefault("events", [])
-        while events:
-            event = events.pop(0)
-            if self._on_event is not None:
-                self._on_event(self.session, event)
+        with self.session.no_autoflush:
+            while events:
+                event = events.pop(0)
+                if self._on_event is not None:
+                    self._on_event(self.session, event)
