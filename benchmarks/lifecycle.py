@@ -61,8 +61,15 @@ def main() -> None:
             app.store.ensure_bucket()
             with _prefect_pointed_at(stack.endpoints.prefect_api_url):
                 began = time.perf_counter()
-                summary = asyncio.run(drive_round(app, applications=args.applications, reviewers=reviewers,
-                                                  seed=args.seed, progress=lambda m: print(m, file=sys.stderr)))
+                summary = asyncio.run(
+                    drive_round(
+                        app,
+                        applications=args.applications,
+                        reviewers=reviewers,
+                        seed=args.seed,
+                        progress=lambda m: print(m, file=sys.stderr),
+                    )
+                )
                 wall = time.perf_counter() - began
             _flush_prefect_clients()
             app.close()
@@ -71,16 +78,28 @@ def main() -> None:
 
     flow_wall = sum(summary.stage_seconds[stage] for stage in FLOW_STAGES)
     flow_own = sum(summary.own_code_seconds.get(stage, 0.0) for stage in FLOW_STAGES)
-    per_application = {stage: round(summary.stage_seconds[stage] / args.applications, 5) for stage in FLOW_STAGES}
-    print(json.dumps({
-        "applications": args.applications, "reviewers": reviewers, "wall_seconds": round(wall, 2),
-        "stack_start_seconds": round(stack_seconds, 2), "stage_seconds": summary.stage_seconds,
-        "seconds_per_application": per_application, "own_code_seconds": summary.own_code_seconds,
-        "simulated_people_seconds": round(summary.people_seconds, 2),
-        "prefect_bookkeeping_share": round((flow_wall - flow_own) / flow_wall, 3),
-        "own_code_share": round(flow_own / flow_wall, 3), "statuses": summary.statuses,
-        "emails_sent": summary.emails_sent, "celebrations": len(summary.celebration_keys),
-    }))
+    per_application = {
+        stage: round(summary.stage_seconds[stage] / args.applications, 5) for stage in FLOW_STAGES
+    }
+    print(
+        json.dumps(
+            {
+                "applications": args.applications,
+                "reviewers": reviewers,
+                "wall_seconds": round(wall, 2),
+                "stack_start_seconds": round(stack_seconds, 2),
+                "stage_seconds": summary.stage_seconds,
+                "seconds_per_application": per_application,
+                "own_code_seconds": summary.own_code_seconds,
+                "simulated_people_seconds": round(summary.people_seconds, 2),
+                "prefect_bookkeeping_share": round((flow_wall - flow_own) / flow_wall, 3),
+                "own_code_share": round(flow_own / flow_wall, 3),
+                "statuses": summary.statuses,
+                "emails_sent": summary.emails_sent,
+                "celebrations": len(summary.celebration_keys),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

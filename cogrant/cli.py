@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -94,15 +94,24 @@ def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str]) ->
     rows = [
         ("Prefect UI", endpoints.prefect_ui_url or settings.prefect_api_url or "-"),
         ("Database", settings.database_url or endpoints.database_url),
-        ("Documents (S3)", f"{settings.s3_endpoint_url or endpoints.s3_endpoint_url}  bucket {settings.s3_bucket}"),
-        ("E-mail (SMTP)", f"{app.smtp.host}:{app.smtp.port}" +
-         ("" if settings.smtp_host else f"  (caught, saved in {endpoints.mail_dir})")),
+        (
+            "Documents (S3)",
+            f"{settings.s3_endpoint_url or endpoints.s3_endpoint_url}  bucket {settings.s3_bucket}",
+        ),
+        (
+            "E-mail (SMTP)",
+            f"{app.smtp.host}:{app.smtp.port}"
+            + ("" if settings.smtp_host else f"  (caught, saved in {endpoints.mail_dir})"),
+        ),
         ("Data directory", str(settings.data_dir.expanduser().resolve())),
         ("Deployments", ", ".join(deployment_names)),
     ]
     width = max(len(name) for name, _ in rows)
-    return "cogrant is up.\n" + "\n".join(f"  {name:<{width}}  {value}" for name, value in rows) + \
-        "\nPress Ctrl-C to stop everything."
+    return (
+        "cogrant is up.\n"
+        + "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+        + "\nPress Ctrl-C to stop everything."
+    )
 
 
 def command_up(args: argparse.Namespace) -> int:
@@ -119,10 +128,8 @@ def command_up(args: argparse.Namespace) -> int:
         with _prefect_pointed_at(settings.prefect_api_url or stack.endpoints.prefect_api_url):
             runner_deployments = deployments()
             _say(_banner(stack.endpoints, app, [d.name for d in runner_deployments]))
-            try:
+            with suppress(KeyboardInterrupt):
                 serve(*runner_deployments, print_starting_message=False)
-            except KeyboardInterrupt:
-                pass
         _say("Stopping cogrant...")
         app.close()
     _say("Stopped.")
@@ -139,17 +146,28 @@ def command_demo(args: argparse.Namespace) -> int:
         app = build_app(settings, endpoints=endpoints)
         _check_services(app)
         with _prefect_pointed_at(settings.prefect_api_url or endpoints.prefect_api_url):
-            summary = asyncio.run(drive_round(
-                app, applications=args.applications, reviewers=args.reviewers, seed=args.seed,
-                progress=lambda message: _say(f"  {message}", quiet=quiet)))
+            summary = asyncio.run(
+                drive_round(
+                    app,
+                    applications=args.applications,
+                    reviewers=args.reviewers,
+                    seed=args.seed,
+                    progress=lambda message: _say(f"  {message}", quiet=quiet),
+                )
+            )
         reports = _save_reports(app, summary.celebration_keys, settings.data_dir.expanduser().resolve())
         app.close()
-    result = asdict(summary) | {"celebration_reports": [str(path) for path in reports],
-                                "prefect_ui": endpoints.prefect_ui_url}
+    result = asdict(summary) | {
+        "celebration_reports": [str(path) for path in reports],
+        "prefect_ui": endpoints.prefect_ui_url,
+    }
     if args.json:
         print(json.dumps(result, default=str))
     else:
-        _say(f"Done: round {summary.round_id}, statuses {summary.statuses}, {summary.emails_sent} e-mails sent.")
+        _say(
+            f"Done: round {summary.round_id}, statuses {summary.statuses}, "
+            f"{summary.emails_sent} e-mails sent."
+        )
         _say(f"Celebration reports ({len(reports)}) are in {reports[0].parent if reports else '-'}")
     return 0
 
@@ -171,16 +189,22 @@ def command_migrate(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if settings.database_url is None:
-        raise ConfigurationError("COGRANT_DATABASE_URL is not set; `cogrant up` migrates the embedded database")
+        raise ConfigurationError(
+            "COGRANT_DATABASE_URL is not set; `cogrant up` migrates the embedded database"
+        )
     migrate(settings.database_url)
     _say("The database is up to date.")
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="cogrant", description="Grant workflow engine for co-production pilots")
+    root = argparse.ArgumentParser(
+        prog="cogrant", description="Grant workflow engine for co-production pilots"
+    )
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run the whole embedded stack and serve every flow").set_defaults(run=command_up)
+    commands.add_parser("up", help="run the whole embedded stack and serve every flow").set_defaults(
+        run=command_up
+    )
     demo = commands.add_parser("demo", help="drive a synthetic round through every stage")
     demo.add_argument("--applications", type=int, default=24)
     demo.add_argument("--reviewers", type=int, default=16)

@@ -61,19 +61,33 @@ def build_app(settings: Settings, *, endpoints: StackEndpoints | None = None) ->
     store = S3DocumentStore(
         bucket=settings.s3_bucket,
         endpoint_url=endpoints.s3_endpoint_url if settings.embedded_s3 else settings.s3_endpoint_url,  # type: ignore[union-attr]
-        access_key=settings.s3_access_key, secret_key=settings.s3_secret_key.get_secret_value(),
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key.get_secret_value(),
         region=settings.s3_region,
     )
     smtp_host = settings.smtp_host or endpoints.smtp_host  # type: ignore[union-attr]
     smtp_port = settings.smtp_port if settings.smtp_host else endpoints.smtp_port  # type: ignore[union-attr]
     smtp = SmtpSettings(
-        host=smtp_host, port=smtp_port, username=settings.smtp_username,
+        host=smtp_host,
+        port=smtp_port,
+        username=settings.smtp_username,
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        starttls=settings.smtp_starttls, from_address=settings.mail_from,
+        starttls=settings.smtp_starttls,
+        from_address=settings.mail_from,
     )
     engine = create_db_engine(database_url)
-    notifier = Notifier(funder_name=settings.funder_name, contact_email=settings.contact_email,
-                        public_url=settings.public_url.rstrip("/"))
+    notifier = Notifier(
+        funder_name=settings.funder_name,
+        contact_email=settings.contact_email,
+        public_url=settings.public_url.rstrip("/"),
+    )
     prefect_api_url = settings.prefect_api_url or (endpoints.prefect_api_url if endpoints else None)
-    return App(settings=settings, engine=engine, sessions=session_factory(engine), store=store, smtp=smtp,
-               notifier=notifier, prefect_api_url=prefect_api_url)
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        store=store,
+        smtp=smtp,
+        notifier=notifier,
+        prefect_api_url=prefect_api_url,
+    )

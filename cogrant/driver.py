@@ -44,7 +44,9 @@ class RoundSummary:
     people_seconds: float = 0.0  # the simulated people: applying, reviewing, checking in, reporting
 
 
-async def approve_awards_while(running: asyncio.Task[Any], *, note: str = "Approved as the panel recommended") -> int:
+async def approve_awards_while(
+    running: asyncio.Task[Any], *, note: str = "Approved as the panel recommended"
+) -> int:
     """Act as the administrator: approve each paused award slate until the award flow ends."""
     answered: set[Any] = set()
     while not running.done():
@@ -63,8 +65,14 @@ async def approve_awards_while(running: asyncio.Task[Any], *, note: str = "Appro
     return len(answered)
 
 
-async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, seed: int = 7,
-                      progress: Progress = lambda message: None) -> RoundSummary:
+async def drive_round(
+    app: App,
+    *,
+    applications: int = 24,
+    reviewers: int = 16,
+    seed: int = 7,
+    progress: Progress = lambda message: None,
+) -> RoundSummary:
     install_app(app)
     reset_own_code_seconds()
     stages: dict[str, float] = {}
@@ -96,11 +104,19 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
     began = time.perf_counter()
     scored = await review_round(round_id=round_id)
     timed("review", began)
-    progress(f"Joint review: {assigned['new_assignments']} assignments, {reviews} reviews, {scored['scored']} scored")
+    progress(
+        f"Joint review: {assigned['new_assignments']} assignments, {reviews} reviews, "
+        f"{scored['scored']} scored"
+    )
 
     began = time.perf_counter()
-    decided = await panel(round_id=round_id, decision=PanelInput(
-        lived_experience_chair_id=seeded.lived_experience_chair_id, scientist_chair_id=seeded.scientist_chair_id))
+    decided = await panel(
+        round_id=round_id,
+        decision=PanelInput(
+            lived_experience_chair_id=seeded.lived_experience_chair_id,
+            scientist_chair_id=seeded.scientist_chair_id,
+        ),
+    )
     timed("panel", began)
     progress(f"Panel: {len(decided['recommended'])} recommended within the pot")
 
@@ -109,7 +125,10 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
     await approve_awards_while(award_run)
     awarded = await award_run
     timed("award", began)
-    progress(f"Award: {awarded['approved']} approved by an administrator, {awarded['set_up']} letters and schedules")
+    progress(
+        f"Award: {awarded['approved']} approved by an administrator, "
+        f"{awarded['set_up']} letters and schedules"
+    )
 
     for due in _milestone_dates(app, round_id):
         began = time.perf_counter()
@@ -136,24 +155,50 @@ async def drive_round(app: App, *, applications: int = 24, reviewers: int = 16, 
 
 def _milestone_dates(app: App, round_id: int) -> list[Any]:
     with app.unit_of_work() as uow:
-        return list(uow.session.scalars(
-            select(Milestone.due_on).join(Award).join(Application).where(Application.round_id == round_id)
-            .distinct().order_by(Milestone.due_on)))
+        return list(
+            uow.session.scalars(
+                select(Milestone.due_on)
+                .join(Award)
+                .join(Application)
+                .where(Application.round_id == round_id)
+                .distinct()
+                .order_by(Milestone.due_on)
+            )
+        )
 
 
 def _summary(app: App, round_id: int, applications: int, stages: dict[str, float]) -> RoundSummary:
     with app.unit_of_work() as uow:
-        statuses = dict(uow.session.execute(
-            select(Application.status, func.count()).where(Application.round_id == round_id)
-            .group_by(Application.status)).tuples().all())
-        sent = uow.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == OutboxStatus.SENT))
-        keys = list(uow.session.scalars(
-            select(Document.key).join(Application).where(Application.round_id == round_id,
-                                                         Document.purpose == DocumentPurpose.CELEBRATION_REPORT)
-            .order_by(Document.id)))
+        statuses = dict(
+            uow.session.execute(
+                select(Application.status, func.count())
+                .where(Application.round_id == round_id)
+                .group_by(Application.status)
+            )
+            .tuples()
+            .all()
+        )
+        sent = uow.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)
+        )
+        keys = list(
+            uow.session.scalars(
+                select(Document.key)
+                .join(Application)
+                .where(
+                    Application.round_id == round_id, Document.purpose == DocumentPurpose.CELEBRATION_REPORT
+                )
+                .order_by(Document.id)
+            )
+        )
     people = stages.pop("people", 0.0)
-    return RoundSummary(round_id=round_id, applications=applications,
-                        statuses={str(k): v for k, v in sorted(statuses.items())}, emails_sent=sent or 0,
-                        celebration_keys=keys, stage_seconds=stages, people_seconds=people,
-                        own_code_seconds={k: round(v, 3) for k, v in own_code_seconds().items()})
+    return RoundSummary(
+        round_id=round_id,
+        applications=applications,
+        statuses={str(k): v for k, v in sorted(statuses.items())},
+        emails_sent=sent or 0,
+        celebration_keys=keys,
+        stage_seconds=stages,
+        people_seconds=people,
+        own_code_seconds={k: round(v, 3) for k, v in own_code_seconds().items()},
+    )

@@ -21,7 +21,13 @@ from models.people import Person, ReviewerProfile
 from models.review import Assignment
 from models.rounds import DEFAULT_REVIEW_CONFIG, FundingRound
 from models.schemas import (
-    CRITERIA_KEYS, ApplicationForm, BudgetLineInput, CheckInInput, CoLeadInput, FinalReportInput, ReviewInput,
+    CRITERIA_KEYS,
+    ApplicationForm,
+    BudgetLineInput,
+    CheckInInput,
+    CoLeadInput,
+    FinalReportInput,
+    ReviewInput,
 )
 from services.closeout import record_final_report
 from services.intake import create_draft, submit
@@ -30,12 +36,40 @@ from services.people import get_or_create_organisation, get_or_create_person, gr
 from services.review_round import save_review
 
 S = ApplicationStatus
-TOPICS = ["long COVID", "dementia", "sickle cell", "diabetes", "mental health", "stroke", "asthma",
-          "chronic pain", "autism", "cancer care", "loneliness", "maternity care"]
-GROUPS = ["young carers", "older people living alone", "refugees", "deaf people", "farm workers",
-          "people who are homeless", "new parents", "people with learning disabilities"]
-ACTIVITIES = ["peer support groups", "a community cafe", "a phone buddy scheme", "art workshops",
-              "walking groups", "a cooking club", "a podcast made by patients", "a shared care plan"]
+TOPICS = [
+    "long COVID",
+    "dementia",
+    "sickle cell",
+    "diabetes",
+    "mental health",
+    "stroke",
+    "asthma",
+    "chronic pain",
+    "autism",
+    "cancer care",
+    "loneliness",
+    "maternity care",
+]
+GROUPS = [
+    "young carers",
+    "older people living alone",
+    "refugees",
+    "deaf people",
+    "farm workers",
+    "people who are homeless",
+    "new parents",
+    "people with learning disabilities",
+]
+ACTIVITIES = [
+    "peer support groups",
+    "a community cafe",
+    "a phone buddy scheme",
+    "art workshops",
+    "walking groups",
+    "a cooking club",
+    "a podcast made by patients",
+    "a shared care plan",
+]
 DOMAIN = "example.org"
 
 
@@ -50,12 +84,17 @@ class SyntheticRound:
 
 def _round(session: Session, *, applications: int, now: dt.datetime, label: str) -> FundingRound:
     funding_round = FundingRound(
-        name=f"Community pilots {label}", slug=f"community-pilots-{label}",
+        name=f"Community pilots {label}",
+        slug=f"community-pilots-{label}",
         description="Small grants for projects that patients, carers and scientists run together.",
         who_can_apply="Community groups, charities, patients and carers, with a research or NHS partner.",
-        opens_at=now - dt.timedelta(days=40), closes_at=now + dt.timedelta(days=5),
-        decision_by=(now + dt.timedelta(days=60)).date(), pot=Decimal(15000) * max(2, applications // 3),
-        max_award=Decimal("25000"), currency="GBP", review_config=dict(DEFAULT_REVIEW_CONFIG),
+        opens_at=now - dt.timedelta(days=40),
+        closes_at=now + dt.timedelta(days=5),
+        decision_by=(now + dt.timedelta(days=60)).date(),
+        pot=Decimal(15000) * max(2, applications // 3),
+        max_award=Decimal("25000"),
+        currency="GBP",
+        review_config=dict(DEFAULT_REVIEW_CONFIG),
     )
     session.add(funding_round)
     session.flush()
@@ -67,18 +106,34 @@ def _reviewers(session: Session, *, count: int, load: int, rng: random.Random) -
     for n in range(count):
         reviewer_type = ReviewerType.LIVED_EXPERIENCE if n % 2 == 0 else ReviewerType.SCIENTIST
         organisation = get_or_create_organisation(
-            session, f"Reviewer home {n % 7}" if reviewer_type == ReviewerType.SCIENTIST else f"Circle {n % 5}",
-            kind=OrganisationKind.UNIVERSITY if reviewer_type == ReviewerType.SCIENTIST else OrganisationKind.CHARITY)
-        person = get_or_create_person(session, name=f"Reviewer {n + 1}", email=f"reviewer{n + 1}@{DOMAIN}",
-                                      organisation=organisation)
+            session,
+            f"Reviewer home {n % 7}" if reviewer_type == ReviewerType.SCIENTIST else f"Circle {n % 5}",
+            kind=OrganisationKind.UNIVERSITY
+            if reviewer_type == ReviewerType.SCIENTIST
+            else OrganisationKind.CHARITY,
+        )
+        person = get_or_create_person(
+            session, name=f"Reviewer {n + 1}", email=f"reviewer{n + 1}@{DOMAIN}", organisation=organisation
+        )
         topics = rng.sample(TOPICS, 2)
-        session.add(ReviewerProfile(
-            person=person, reviewer_type=reviewer_type, topics=topics, max_load=load, training_completed=True,
-            statement=f"I care about {topics[0]} and {rng.choice(GROUPS)}.",
-            lived_experience_areas=[topics[0]] if reviewer_type == ReviewerType.LIVED_EXPERIENCE else [],
-        ))
-        grant_role(session, person, Role.LIVED_EXPERIENCE_REVIEWER if reviewer_type == ReviewerType.LIVED_EXPERIENCE
-                   else Role.SCIENTIST_REVIEWER)
+        session.add(
+            ReviewerProfile(
+                person=person,
+                reviewer_type=reviewer_type,
+                topics=topics,
+                max_load=load,
+                training_completed=True,
+                statement=f"I care about {topics[0]} and {rng.choice(GROUPS)}.",
+                lived_experience_areas=[topics[0]] if reviewer_type == ReviewerType.LIVED_EXPERIENCE else [],
+            )
+        )
+        grant_role(
+            session,
+            person,
+            Role.LIVED_EXPERIENCE_REVIEWER
+            if reviewer_type == ReviewerType.LIVED_EXPERIENCE
+            else Role.SCIENTIST_REVIEWER,
+        )
         people.append(person)
     session.flush()
     return people
@@ -87,45 +142,76 @@ def _reviewers(session: Session, *, count: int, load: int, rng: random.Random) -
 def application_form(n: int, rng: random.Random, *, eligible: bool) -> ApplicationForm:
     topic, group, activity = rng.choice(TOPICS), rng.choice(GROUPS), rng.choice(ACTIVITIES)
     budget = [
-        BudgetLineInput(category=BudgetCategory.STAFF, description="Project worker, two days a week",
-                        amount=Decimal(rng.randrange(6000, 14000, 500))),
-        BudgetLineInput(category=BudgetCategory.ACCESS_COSTS, description="Interpreters and accessible rooms",
-                        amount=Decimal(rng.randrange(500, 2000, 100))),
+        BudgetLineInput(
+            category=BudgetCategory.STAFF,
+            description="Project worker, two days a week",
+            amount=Decimal(rng.randrange(6000, 14000, 500)),
+        ),
+        BudgetLineInput(
+            category=BudgetCategory.ACCESS_COSTS,
+            description="Interpreters and accessible rooms",
+            amount=Decimal(rng.randrange(500, 2000, 100)),
+        ),
     ]
     if eligible:
-        budget.append(BudgetLineInput(category=BudgetCategory.INVOLVEMENT_PAYMENT,
-                                      description="Paying partners with lived experience for their time",
-                                      amount=Decimal(rng.randrange(1500, 4000, 100))))
+        budget.append(
+            BudgetLineInput(
+                category=BudgetCategory.INVOLVEMENT_PAYMENT,
+                description="Paying partners with lived experience for their time",
+                amount=Decimal(rng.randrange(1500, 4000, 100)),
+            )
+        )
     return ApplicationForm(
         title=f"{activity.capitalize()} for {group} with {topic}",
-        summary=(f"We will try {activity} for {group} living with {topic}. People with lived experience "
-                 f"will plan it with us, run it with us and tell us if it helps."),
+        summary=(
+            f"We will try {activity} for {group} living with {topic}. People with lived experience "
+            f"will plan it with us, run it with us and tell us if it helps."
+        ),
         lead_organisation=f"Community group {n % 9}",
-        sections={"aims": f"Find out if {activity} helps {group} with {topic}.",
-                  "methods": "Short interviews and a diary, planned with our partners."},
+        sections={
+            "aims": f"Find out if {activity} helps {group} with {topic}.",
+            "methods": "Short interviews and a diary, planned with our partners.",
+        },
         coproduction_answers={key: f"Our answer about {key.replace('_', ' ')}." for key in CRITERIA_KEYS},
         duration_months=12,
-        co_leads=[CoLeadInput(name=f"Partner {n}", email=f"partner{n}@{DOMAIN}", lived_experience=True,
-                              role_title="Co-lead with lived experience")],
+        co_leads=[
+            CoLeadInput(
+                name=f"Partner {n}",
+                email=f"partner{n}@{DOMAIN}",
+                lived_experience=True,
+                role_title="Co-lead with lived experience",
+            )
+        ],
         budget=budget,
     )
 
 
-def seed_round(session: Session, *, applications: int = 24, reviewers: int = 16, seed: int = 7,
-               label: str | None = None, now: dt.datetime | None = None) -> SyntheticRound:
+def seed_round(
+    session: Session,
+    *,
+    applications: int = 24,
+    reviewers: int = 16,
+    seed: int = 7,
+    label: str | None = None,
+    now: dt.datetime | None = None,
+) -> SyntheticRound:
     """A round with reviewers, two co-chairs, an administrator and submitted applications.
 
     Every eighth application has no involvement payments, so screening turns it away."""
     rng = random.Random(seed)
     now = now or dt.datetime.now(dt.UTC)
-    funding_round = _round(session, applications=applications, now=now, label=label or now.strftime("%Y%m%d%H%M%S"))
+    funding_round = _round(
+        session, applications=applications, now=now, label=label or now.strftime("%Y%m%d%H%M%S")
+    )
     load = max(DEFAULT_REVIEW_CONFIG["max_load"], -(-applications * 2 // max(1, reviewers // 2)))
     people = _reviewers(session, count=reviewers, load=load, rng=rng)
     admin = get_or_create_person(session, name="Alex Admin", email=f"admin@{DOMAIN}")
     grant_role(session, admin, Role.ADMINISTRATOR)
     ids = []
     for n in range(applications):
-        applicant = get_or_create_person(session, name=f"Applicant {n + 1}", email=f"applicant{n + 1}@{DOMAIN}")
+        applicant = get_or_create_person(
+            session, name=f"Applicant {n + 1}", email=f"applicant{n + 1}@{DOMAIN}"
+        )
         form = application_form(n, rng, eligible=n % 8 != 7)
         application = create_draft(session, funding_round=funding_round, applicant=applicant, form=form)
         submit(session, application, actor=f"person:{applicant.id}")
@@ -138,16 +224,20 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
     """Every assigned reviewer scores and submits; scores lean on a hidden quality per application."""
     rng = random.Random(seed)
     assignments = session.scalars(
-        select(Assignment).where(Assignment.round_id == round_id).order_by(Assignment.id)).all()
+        select(Assignment).where(Assignment.round_id == round_id).order_by(Assignment.id)
+    ).all()
     done = 0
     for assignment in assignments:
         if assignment.review is not None and assignment.review.submitted_at is not None:
             continue
         quality = 2 + assignment.application_id * 7919 % 6
         scores = {key: min(9, max(1, quality + rng.randint(-1, 1))) for key in CRITERIA_KEYS}
-        review = ReviewInput(scores=scores, overall=min(9, max(1, quality + rng.randint(-1, 1))),
-                             comment_for_applicant="Clear plan. Say more about how partners share decisions.",
-                             comment_for_panel="Good fit for the round.")
+        review = ReviewInput(
+            scores=scores,
+            overall=min(9, max(1, quality + rng.randint(-1, 1))),
+            comment_for_applicant="Clear plan. Say more about how partners share decisions.",
+            comment_for_panel="Good fit for the round.",
+        )
         save_review(session, assignment.id, review, reviewer_id=assignment.reviewer_id, submit=True)
         done += 1
     return done
@@ -156,27 +246,50 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
 def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:
     """Project teams report on every milestone due by `due_by` that has no check-in yet."""
     milestones = session.scalars(
-        select(Milestone).join(Award).join(Application)
-        .where(Application.round_id == round_id, Application.status == S.IN_DELIVERY, Milestone.due_on <= due_by,
-               ~Milestone.check_in.has())
-        .order_by(Milestone.id)).all()
+        select(Milestone)
+        .join(Award)
+        .join(Application)
+        .where(
+            Application.round_id == round_id,
+            Application.status == S.IN_DELIVERY,
+            Milestone.due_on <= due_by,
+            ~Milestone.check_in.has(),
+        )
+        .order_by(Milestone.id)
+    ).all()
     for milestone in milestones:
-        record_check_in(session, milestone.id, CheckInInput(
-            progress=MilestoneProgress.COMPLETED, note=f"{milestone.title}: done, with our partners.",
-            involvement_changed="Partners changed the session times so carers could come.",
-            still_missing="Men under 30.", fed_back="We shared a short note at the group."))
+        record_check_in(
+            session,
+            milestone.id,
+            CheckInInput(
+                progress=MilestoneProgress.COMPLETED,
+                note=f"{milestone.title}: done, with our partners.",
+                involvement_changed="Partners changed the session times so carers could come.",
+                still_missing="Men under 30.",
+                fed_back="We shared a short note at the group.",
+            ),
+        )
     return len(milestones)
 
 
 def file_final_reports(session: Session, *, round_id: int) -> int:
-    closing = session.scalars(select(Application.id).where(
-        Application.round_id == round_id, Application.status == S.CLOSING).order_by(Application.id)).all()
+    closing = session.scalars(
+        select(Application.id)
+        .where(Application.round_id == round_id, Application.status == S.CLOSING)
+        .order_by(Application.id)
+    ).all()
     for application_id in closing:
-        record_final_report(session, application_id, FinalReportInput(
-            aim="To see if meeting up helps people feel less alone.",
-            methods="We met every week. Partners with lived experience led half the sessions.",
-            results="Most people came back. They said they felt more confident.",
-            outcomes="The local clinic now runs the group with us.",
-            critical_reflection="We started late in the day; some people could not come after work.",
-            highlights="A summer picnic with 40 people.", thanks="Thank you to every member of the group."))
+        record_final_report(
+            session,
+            application_id,
+            FinalReportInput(
+                aim="To see if meeting up helps people feel less alone.",
+                methods="We met every week. Partners with lived experience led half the sessions.",
+                results="Most people came back. They said they felt more confident.",
+                outcomes="The local clinic now runs the group with us.",
+                critical_reflection="We started late in the day; some people could not come after work.",
+                highlights="A summer picnic with 40 people.",
+                thanks="Thank you to every member of the group.",
+            ),
+        )
     return len(closing)

@@ -7,7 +7,6 @@ decision already recorded is used without pausing, so either can be re-run until
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -25,8 +24,13 @@ from models.awards import Award
 from models.enums import AwardStatus
 from models.errors import NotFound
 from models.schemas import AwardDecisionInput
-from services.awards import approved_awards_to_set_up, awards_awaiting_approval, decide_award, propose_awards
-from services.awards import set_up_award
+from services.awards import (
+    approved_awards_to_set_up,
+    awards_awaiting_approval,
+    decide_award,
+    propose_awards,
+    set_up_award,
+)
 
 DAY = 24 * 3600
 
@@ -35,7 +39,9 @@ class AwardDecision(RunInput):
     """The form an administrator fills in on the paused run."""
 
     approve: bool = Field(description="Approve this award? Untick to decline.")
-    amount: Decimal | None = Field(default=None, description="Amount to award; leave as is to keep the request")
+    amount: Decimal | None = Field(
+        default=None, description="Amount to award; leave as is to keep the request"
+    )
     conditions: str = Field(default="", description="Conditions of the award, one per line")
     note: str = Field(default="", description="A note for the record and the award letter")
 
@@ -59,10 +65,13 @@ def describe(award_id: int) -> dict[str, Any]:
             raise NotFound(f"no award with id {award_id}")
         application = award.application
         return {
-            "status": str(award.status), "amount": award.amount,
-            "description": (f"**{application.reference}: {application.title}**\n\n"
-                            f"Requested {award.amount:,.2f} {award.currency} for {application.duration_months} "
-                            f"months. Panel recommended funding. Approve, change the amount or decline."),
+            "status": str(award.status),
+            "amount": award.amount,
+            "description": (
+                f"**{application.reference}: {application.title}**\n\n"
+                f"Requested {award.amount:,.2f} {award.currency} for {application.duration_months} "
+                f"months. Panel recommended funding. Approve, change the amount or decline."
+            ),
         }
 
 
@@ -76,16 +85,25 @@ def record_decision(award_id: int, decision: AwardDecisionInput, actor: str) -> 
 
 
 @flow(name="award-decision", log_prints=True)
-async def award_decision(award_id: int, pause_timeout_seconds: int = 7 * DAY, poll_interval_seconds: int = 10) -> str:
+async def award_decision(
+    award_id: int, pause_timeout_seconds: int = 7 * DAY, poll_interval_seconds: int = 10
+) -> str:
     """Wait for an administrator's decision on one award in the Prefect UI, then record it."""
     about = describe(award_id)
     if about["status"] != AwardStatus.AWAITING_APPROVAL:
         return about["status"]
-    form = AwardDecision.with_initial_data(description=about["description"], approve=True, amount=about["amount"])
-    answer = await apause_flow_run(wait_for_input=form, timeout=pause_timeout_seconds,
-                                   poll_interval=poll_interval_seconds, key=f"award-{award_id}")
-    decision = AwardDecisionInput(approve=answer.approve, amount=answer.amount,
-                                  conditions=answer.conditions, note=answer.note)
+    form = AwardDecision.with_initial_data(
+        description=about["description"], approve=True, amount=about["amount"]
+    )
+    answer = await apause_flow_run(
+        wait_for_input=form,
+        timeout=pause_timeout_seconds,
+        poll_interval=poll_interval_seconds,
+        key=f"award-{award_id}",
+    )
+    decision = AwardDecisionInput(
+        approve=answer.approve, amount=answer.amount, conditions=answer.conditions, note=answer.note
+    )
     return record_decision(award_id, decision, f"administrator via Prefect UI (run {current_flow_run.id})")
 
 
@@ -94,7 +112,9 @@ def set_up(award_ids: list[int], start: dt.date) -> int:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
         for award_id in award_ids:
-            set_up_award(uow.session, app.store, uow.session.get(Award, award_id), start=start, actor="flow:award")
+            set_up_award(
+                uow.session, app.store, uow.session.get(Award, award_id), start=start, actor="flow:award"
+            )
         uow.commit()
     return len(award_ids)
 
@@ -103,7 +123,8 @@ class AwardSlateDecision(RunInput):
     """The form an administrator fills in on the paused `award` run: the panel's slate, with exceptions."""
 
     approve_the_rest: bool = Field(
-        default=True, description="Approve every proposed award not declined below. Untick to decide later.")
+        default=True, description="Approve every proposed award not declined below. Untick to decide later."
+    )
     decline: list[str] = Field(default_factory=list, description="References of awards to decline")
     amounts: dict[str, Decimal] = Field(default_factory=dict, description="Reference -> a different amount")
     conditions: dict[str, str] = Field(default_factory=dict, description="Reference -> conditions of award")
@@ -115,12 +136,16 @@ def describe_slate(award_ids: list[int]) -> str:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
         awards = [uow.session.get(Award, award_id) for award_id in award_ids]
-        rows = [f"| {a.application.reference} | {a.application.title} | {a.amount:,.2f} {a.currency} |"
-                for a in awards]
+        rows = [
+            f"| {a.application.reference} | {a.application.title} | {a.amount:,.2f} {a.currency} |"
+            for a in awards
+        ]
         total = sum(a.amount for a in awards)
-    return (f"**{len(awards)} awards proposed by the panel, {total:,.2f} in all.** Approve them, or list "
-            "references to decline or to change.\n\n| reference | project | amount |\n|---|---|---|\n"
-            + "\n".join(rows))
+    return (
+        f"**{len(awards)} awards proposed by the panel, {total:,.2f} in all.** Approve them, or list "
+        "references to decline or to change.\n\n| reference | project | amount |\n|---|---|---|\n"
+        + "\n".join(rows)
+    )
 
 
 @task(name="record-slate-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -135,8 +160,12 @@ def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> di
             if reference not in slate.decline and not slate.approve_the_rest:
                 counts["left"] += 1
                 continue
-            decision = AwardDecisionInput(approve=reference not in slate.decline, amount=slate.amounts.get(reference),
-                                          conditions=slate.conditions.get(reference, ""), note=slate.note)
+            decision = AwardDecisionInput(
+                approve=reference not in slate.decline,
+                amount=slate.amounts.get(reference),
+                conditions=slate.conditions.get(reference, ""),
+                note=slate.note,
+            )
             decide_award(uow.session, award_id, decision, actor=actor)
             counts["approved" if decision.approve else "declined"] += 1
         uow.commit()
@@ -144,23 +173,37 @@ def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> di
 
 
 @flow(name="award", log_prints=True)
-async def award(round_id: int, start_date: dt.date | None = None, pause_timeout_seconds: int = 7 * DAY,
-                poll_interval_seconds: int = 10, batch_size: int = 50) -> dict[str, Any]:
+async def award(
+    round_id: int,
+    start_date: dt.date | None = None,
+    pause_timeout_seconds: int = 7 * DAY,
+    poll_interval_seconds: int = 10,
+    batch_size: int = 50,
+) -> dict[str, Any]:
     """Propose the panel's awards, pause for an administrator to approve the slate in the Prefect UI, then
     issue letters and tranches. Awards decided elsewhere (one `award-decision` run each) are respected."""
     waiting = propose(round_id)
     counts = {"approved": 0, "declined": 0, "left": 0}
     if waiting:
         form = AwardSlateDecision.with_initial_data(description=describe_slate(waiting))
-        answer = await apause_flow_run(wait_for_input=form, timeout=pause_timeout_seconds,
-                                       poll_interval=poll_interval_seconds, key=f"award-slate-{round_id}")
-        counts = record_slate(waiting, answer.model_dump(mode="json"),
-                              f"administrator via Prefect UI (run {current_flow_run.id})")
+        answer = await apause_flow_run(
+            wait_for_input=form,
+            timeout=pause_timeout_seconds,
+            poll_interval=poll_interval_seconds,
+            key=f"award-slate-{round_id}",
+        )
+        counts = record_slate(
+            waiting,
+            answer.model_dump(mode="json"),
+            f"administrator via Prefect UI (run {current_flow_run.id})",
+        )
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
         to_set_up = [a.id for a in approved_awards_to_set_up(uow.session, round_id=round_id)]
     start = start_date or dt.date.today()
-    set_up_count = sum(set_up(to_set_up[i:i + batch_size], start) for i in range(0, len(to_set_up), batch_size))
+    set_up_count = sum(
+        set_up(to_set_up[i : i + batch_size], start) for i in range(0, len(to_set_up), batch_size)
+    )
     deliver_notifications("award")
     return {"asked": len(waiting), **counts, "set_up": set_up_count}
 
@@ -168,15 +211,22 @@ async def award(round_id: int, start_date: dt.date | None = None, pause_timeout_
 async def paused_award_decisions(flow_name: str = "award") -> list[Any]:
     """Runs of `award` (a round's slate) or `award-decision` (one award) waiting for an administrator."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState
-    from prefect.client.schemas.filters import FlowRunFilterStateType
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
     async with get_client() as client:
         return await client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
         )
 

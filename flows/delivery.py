@@ -20,8 +20,13 @@ from services.milestones import sweep_check_ins
 def sweep(today: dt.date, remind_days: int) -> dict[str, list[int]]:
     app = get_app()
     with own_code("check-ins"), app.unit_of_work() as uow:
-        result = sweep_check_ins(uow.session, today=today, notify=app.notifier.milestone,
-                                 remind_days=remind_days, actor="flow:milestone-check-ins")
+        result = sweep_check_ins(
+            uow.session,
+            today=today,
+            notify=app.notifier.milestone,
+            remind_days=remind_days,
+            actor="flow:milestone-check-ins",
+        )
         uow.commit()
     return asdict(result)
 
@@ -52,10 +57,15 @@ async def close_out(round_id: int | None = None, batch_size: int = 50) -> dict[s
     app = get_app()
     with own_code("close-out"), app.unit_of_work() as uow:
         ready = reports_ready_to_celebrate(uow.session, round_id=round_id)
-    keys = [key for start in range(0, len(ready), batch_size) for key in publish(ready[start:start + batch_size])]
+    keys = [
+        key
+        for start in range(0, len(ready), batch_size)
+        for key in publish(ready[start : start + batch_size])
+    ]
     deliver_notifications("close-out")
     if keys:
         await acreate_markdown_artifact(
             key=f"celebrations-round-{round_id}" if round_id else "celebrations",
-            markdown="# Celebration reports\n\n" + "\n".join(f"- `{key}`" for key in keys))
+            markdown="# Celebration reports\n\n" + "\n".join(f"- `{key}`" for key in keys),
+        )
     return {"celebrated": len(keys), "keys": keys}

@@ -25,22 +25,26 @@ def screen_batch(application_ids: list[int]) -> dict[str, object]:
 
 
 @flow(name="intake", log_prints=True)
-async def intake(round_id: int | None = None, application_ids: list[int] | None = None,
-                 batch_size: int = 250) -> dict[str, int]:
+async def intake(
+    round_id: int | None = None, application_ids: list[int] | None = None, batch_size: int = 250
+) -> dict[str, int]:
     """Screen every submitted application (of one round, or just those named). Safe to run again."""
     app = get_app()
     with own_code("intake"), app.unit_of_work() as uow:
-        waiting = applications_awaiting_screening(uow.session, round_id=round_id, application_ids=application_ids)
+        waiting = applications_awaiting_screening(
+            uow.session, round_id=round_id, application_ids=application_ids
+        )
     eligible = ineligible = 0
     for start in range(0, len(waiting), batch_size):
-        report = screen_batch(waiting[start:start + batch_size])
+        report = screen_batch(waiting[start : start + batch_size])
         eligible += len(report["eligible"])
         ineligible += len(report["ineligible"])
     delivered = deliver_notifications("intake")
     await acreate_markdown_artifact(
         key=f"intake-round-{round_id}" if round_id else "intake",
-        markdown=f"# Intake, round {round_id or 'all'}\n\n| screened | eligible | not eligible | e-mails sent |\n"
-                 f"|---|---|---|---|\n| {len(waiting)} | {eligible} | {ineligible} | {delivered['sent']} |\n",
+        markdown=f"# Intake, round {round_id or 'all'}\n\n"
+        "| screened | eligible | not eligible | e-mails sent |\n"
+        f"|---|---|---|---|\n| {len(waiting)} | {eligible} | {ineligible} | {delivered['sent']} |\n",
         description="Eligibility screening results",
     )
     return {"screened": len(waiting), "eligible": eligible, "ineligible": ineligible}

@@ -48,11 +48,21 @@ def aggregate_scores(round_id: int) -> list[dict[str, Any]]:
     with own_code("review"), app.unit_of_work() as uow:
         scores = move_reviewed_to_panel(uow.session, _round(uow.session, round_id), actor=ACTOR)
         uow.commit()
-        references = dict(uow.session.execute(select(Application.id, Application.reference)
-                                              .where(Application.round_id == round_id)).tuples().all())
+        references = dict(
+            uow.session.execute(
+                select(Application.id, Application.reference).where(Application.round_id == round_id)
+            )
+            .tuples()
+            .all()
+        )
     return [
-        {"application": references[s.application_id], "lived experience mean": s.lived_experience_mean,
-         "scientist mean": s.scientist_mean, "final score": s.final_score, "flags": ", ".join(s.flags) or "-"}
+        {
+            "application": references[s.application_id],
+            "lived experience mean": s.lived_experience_mean,
+            "scientist mean": s.scientist_mean,
+            "final score": s.final_score,
+            "flags": ", ".join(s.flags) or "-",
+        }
         for s in scores
     ]
 
@@ -61,34 +71,51 @@ def _assignment_table(round_id: int) -> list[dict[str, Any]]:
     app = get_app()
     with own_code("review"), app.unit_of_work() as uow:
         rows = uow.session.execute(
-            select(Application.reference, Assignment.reviewer_type, Assignment.reviewer_id, Assignment.affinity)
+            select(
+                Application.reference, Assignment.reviewer_type, Assignment.reviewer_id, Assignment.affinity
+            )
             .join(Application, Application.id == Assignment.application_id)
-            .where(Assignment.round_id == round_id).order_by(Application.id, Assignment.reviewer_type)
+            .where(Assignment.round_id == round_id)
+            .order_by(Application.id, Assignment.reviewer_type)
         ).all()
-    return [{"application": ref, "reviewer type": str(kind), "reviewer id": rid, "affinity": aff}
-            for ref, kind, rid, aff in rows]
+    return [
+        {"application": ref, "reviewer type": str(kind), "reviewer id": rid, "affinity": aff}
+        for ref, kind, rid, aff in rows
+    ]
 
 
 def _rounds_in_review() -> list[int]:
     app = get_app()
     with own_code("review"), app.unit_of_work() as uow:
-        return list(uow.session.scalars(select(Application.round_id).where(
-            Application.status.in_([ApplicationStatus.IN_REVIEW, ApplicationStatus.PANEL]))
-            .distinct().order_by(Application.round_id)))
+        return list(
+            uow.session.scalars(
+                select(Application.round_id)
+                .where(Application.status.in_([ApplicationStatus.IN_REVIEW, ApplicationStatus.PANEL]))
+                .distinct()
+                .order_by(Application.round_id)
+            )
+        )
 
 
 async def _review_one_round(round_id: int) -> dict[str, Any]:
     assigned = assign_panels(round_id)
     scores = aggregate_scores(round_id)
-    await acreate_table_artifact(key=f"assignment-round-{round_id}", table=_assignment_table(round_id),
-                                 description="Joint review panels (lived experience and scientists)")
+    await acreate_table_artifact(
+        key=f"assignment-round-{round_id}",
+        table=_assignment_table(round_id),
+        description="Joint review panels (lived experience and scientists)",
+    )
     if scores:
-        await acreate_table_artifact(key=f"scores-round-{round_id}", table=scores,
-                                     description="Both group means side by side, with disagreement flags")
+        await acreate_table_artifact(
+            key=f"scores-round-{round_id}",
+            table=scores,
+            description="Both group means side by side, with disagreement flags",
+        )
     if assigned["shortfalls"]:
         await acreate_markdown_artifact(
             key=f"assignment-shortfalls-round-{round_id}",
-            markdown="# Reviewer shortfalls\n\n" + "\n".join(f"- {m}" for m in assigned["shortfalls"]))
+            markdown="# Reviewer shortfalls\n\n" + "\n".join(f"- {m}" for m in assigned["shortfalls"]),
+        )
     return {"new_assignments": assigned["new"], "shortfalls": assigned["shortfalls"], "scored": len(scores)}
 
 

@@ -1,14 +1,14 @@
 """Responsible for cogrant's domain error hierarchy; the web layer and CLI map these to messages.
 
-    CograntError
-    ├── DomainError                 a rule of the funding process was broken
-    │   ├── IllegalTransition       the lifecycle table has no such status change
-    │   ├── GuardFailed             the change exists but its preconditions are not met
-    │   └── DuplicateAction         the same action was already done (safe to ignore on retry)
-    ├── NotFound                    no such record
-    ├── AccessDenied                the person may not see or change this record
-    ├── ConcurrentEdit              someone else saved the record first
-    └── ConfigurationError          a setting is missing or unusable
+CograntError
+├── DomainError                 a rule of the funding process was broken
+│   ├── IllegalTransition       the lifecycle table has no such status change
+│   ├── GuardFailed             the change exists but its preconditions are not met
+│   └── DuplicateAction         the same action was already done (safe to ignore on retry)
+├── NotFound                    no such record
+├── AccessDenied                the person may not see or change this record
+├── ConcurrentEdit              someone else saved the record first
+└── ConfigurationError          a setting is missing or unusable
 """
 
 from __future__ import annotations

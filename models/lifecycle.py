@@ -66,9 +66,9 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.CLOSED: frozenset(),
 }
 
-assert all(
-    S.WITHDRAWN in TRANSITIONS[status] for status in _WITHDRAWABLE
-), "every withdrawable status must allow withdrawal"
+assert all(S.WITHDRAWN in TRANSITIONS[status] for status in _WITHDRAWABLE), (
+    "every withdrawable status must allow withdrawal"
+)
 
 TERMINAL_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 

@@ -111,7 +111,10 @@ def _not_funded_decided(session: Session, application: Application) -> list[str]
     recommendation = session.scalar(
         select(PanelDecision.recommendation).where(PanelDecision.application_id == application.id)
     )
-    if recommendation == Recommendation.DO_NOT_FUND or _award_status(session, application) == AwardStatus.DECLINED:
+    if (
+        recommendation == Recommendation.DO_NOT_FUND
+        or _award_status(session, application) == AwardStatus.DECLINED
+    ):
         return []
     return ["neither the panel nor an administrator has decided not to fund it"]
 
@@ -171,7 +174,11 @@ def change_status(
         raise IllegalTransition(entity, from_status, to_status, sorted(TRANSITIONS[from_status]))
     if to_status == S.WITHDRAWN and not reason.strip():
         raise GuardFailed(entity, to_status, ["a reason for withdrawing is needed"])
-    problems = [problem for guard in GUARDS.get((from_status, to_status), ()) for problem in guard(session, application)]
+    problems = [
+        problem
+        for guard in GUARDS.get((from_status, to_status), ())
+        for problem in guard(session, application)
+    ]
     if problems:
         raise GuardFailed(entity, to_status, problems)
     application.status = to_status

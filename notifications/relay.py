@@ -137,8 +137,9 @@ def build_email(message: OutboxMessage, smtp: SmtpSettings) -> Message:
         email.attach(MIMEText(message.body_html, "html", "utf-8"))
     email["From"] = smtp.from_address
     email["To"] = message.to_address
-    email["Subject"] = Header(message.subject, "utf-8").encode() if not message.subject.isascii() \
-        else message.subject
+    email["Subject"] = (
+        Header(message.subject, "utf-8").encode() if not message.subject.isascii() else message.subject
+    )
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = message_id_for(message.dedupe_key, smtp.from_address)
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: please, no out-of-office replies
@@ -169,8 +170,9 @@ def _send_batch(
     processed = 0
     with session_factory() as session:
         session.expire_on_commit = False
-        messages = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
-                                   .order_by(OutboxMessage.id)).all()
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+        ).all()
         for message in messages:
             attempt = _deliver(connection, message, smtp)
             counts[_record(message, attempt, max_attempts=max_attempts)] += 1
@@ -268,8 +270,11 @@ def _claimable(tried: _Cursor) -> Select[tuple[OutboxMessage]]:
     locked or leased (a relay that died mid-batch holds its lease for LEASE, then they are free)."""
     return (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id > tried.after_id,
-               or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < utcnow()))
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.id > tried.after_id,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < utcnow()),
+        )
         .order_by(OutboxMessage.id)
         .with_for_update(skip_locked=True)
     )

@@ -7,10 +7,47 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
-_STOP_WORDS = frozenset((
-    "the and for with that this will from have our are who how what when can not you they their them "
-    "has was were been being about into more less than also its it's per each people"
-).split())
+_STOP_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "will",
+        "from",
+        "have",
+        "our",
+        "are",
+        "who",
+        "how",
+        "what",
+        "when",
+        "can",
+        "not",
+        "you",
+        "they",
+        "their",
+        "them",
+        "has",
+        "was",
+        "were",
+        "been",
+        "being",
+        "about",
+        "into",
+        "more",
+        "less",
+        "than",
+        "also",
+        "its",
+        "it's",
+        "per",
+        "each",
+        "people",
+    ]
+)
 TOPIC_WEIGHT = 0.5
 
 

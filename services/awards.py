@@ -46,23 +46,39 @@ def propose_awards(session: Session, *, round_id: int) -> list[Award]:
         )
         .order_by(PanelDecision.rank)
     ).all()
-    existing = set(session.scalars(select(Award.application_id).where(
-        Award.application_id.in_([application.id for application in recommended]))))
+    existing = set(
+        session.scalars(
+            select(Award.application_id).where(
+                Award.application_id.in_([application.id for application in recommended])
+            )
+        )
+    )
     for application in recommended:
         if application.id not in existing:
-            session.add(Award(application=application, amount=application.requested_amount,
-                              currency=application.round.currency))
+            session.add(
+                Award(
+                    application=application,
+                    amount=application.requested_amount,
+                    currency=application.round.currency,
+                )
+            )
     session.flush()
-    return list(session.scalars(
-        select(Award).join(Application).where(Application.round_id == round_id).order_by(Award.id)))
+    return list(
+        session.scalars(
+            select(Award).join(Application).where(Application.round_id == round_id).order_by(Award.id)
+        )
+    )
 
 
 def awards_awaiting_approval(session: Session, *, round_id: int) -> list[Award]:
-    return list(session.scalars(
-        select(Award).join(Application)
-        .where(Application.round_id == round_id, Award.status == AwardStatus.AWAITING_APPROVAL)
-        .order_by(Award.id)
-    ))
+    return list(
+        session.scalars(
+            select(Award)
+            .join(Application)
+            .where(Application.round_id == round_id, Award.status == AwardStatus.AWAITING_APPROVAL)
+            .order_by(Award.id)
+        )
+    )
 
 
 def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, *, actor: str) -> Award:
@@ -92,7 +108,10 @@ def plan_milestones(start: dt.date, months: int) -> list[PlannedMilestone]:
     if due_dates[-1] != _add_months(start, months):
         due_dates.append(_add_months(start, months))
     titles = ["Start-up meeting", *[f"Check-in {n}" for n in range(1, len(due_dates) - 1)], "End of project"]
-    return [PlannedMilestone(n + 1, title, due) for n, (title, due) in enumerate(zip(titles, due_dates, strict=True))]
+    return [
+        PlannedMilestone(n + 1, title, due)
+        for n, (title, due) in enumerate(zip(titles, due_dates, strict=True))
+    ]
 
 
 def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
@@ -119,30 +138,48 @@ def set_up_award(session: Session, store: DocumentStore, award: Award, *, start:
     if not award.payments:
         amounts = split_tranches(award.amount, len(award.milestones))
         award.payments = [
-            Payment(milestone_id=milestone.id, sequence=milestone.sequence, kind=PaymentKind.TRANCHE,
-                    amount=amount, currency=award.currency, due_on=award.start_date if n == 0 else milestone.due_on)
+            Payment(
+                milestone_id=milestone.id,
+                sequence=milestone.sequence,
+                kind=PaymentKind.TRANCHE,
+                amount=amount,
+                currency=award.currency,
+                due_on=award.start_date if n == 0 else milestone.due_on,
+            )
             for n, (milestone, amount) in enumerate(zip(award.milestones, amounts, strict=True))
         ]
     if award.letter_document_id is None:
-        letter = render_document("award_letter.html", {"award": award, "application": application,
-                                                       "funding_round": application.round})
+        letter = render_document(
+            "award_letter.html",
+            {"award": award, "application": application, "funding_round": application.round},
+        )
         document = store_document(
-            session, store, application=application, purpose=DocumentPurpose.AWARD_LETTER,
-            key=f"awards/{application.reference}/award-letter.html", filename="award-letter.html",
-            data=letter.encode(), content_type="text/html; charset=utf-8",
+            session,
+            store,
+            application=application,
+            purpose=DocumentPurpose.AWARD_LETTER,
+            key=f"awards/{application.reference}/award-letter.html",
+            filename="award-letter.html",
+            data=letter.encode(),
+            content_type="text/html; charset=utf-8",
         )
         award.letter_document_id = document.id
     session.flush()
     if application.status == S.AWARDED:
-        change_status(session, application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set")
+        change_status(
+            session, application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
+        )
 
 
 def approved_awards_to_set_up(session: Session, *, round_id: int) -> list[Award]:
-    return list(session.scalars(
-        select(Award).join(Application)
-        .where(Application.round_id == round_id, Application.status == S.AWARDED)
-        .order_by(Award.id)
-    ))
+    return list(
+        session.scalars(
+            select(Award)
+            .join(Application)
+            .where(Application.round_id == round_id, Application.status == S.AWARDED)
+            .order_by(Award.id)
+        )
+    )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -40,8 +40,11 @@ def record_final_report(session: Session, application_id: int, report: FinalRepo
 
 def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None) -> list[int]:
     """Closing projects whose final report is in: of one round, or of every round."""
-    query = (select(Application.id).join(CloseOutReport, CloseOutReport.application_id == Application.id)
-             .where(Application.status == S.CLOSING))
+    query = (
+        select(Application.id)
+        .join(CloseOutReport, CloseOutReport.application_id == Application.id)
+        .where(Application.status == S.CLOSING)
+    )
     if round_id is not None:
         query = query.where(Application.round_id == round_id)
     return list(session.scalars(query.order_by(Application.id)))
@@ -55,17 +58,36 @@ def publish_celebration(session: Session, store: DocumentStore, application_id: 
         raise NotFound(f"application {application_id} has no final report yet")
     if report.celebration_document_id is None:
         award = session.scalar(select(Award).where(Award.application_id == application_id))
-        check_ins = session.scalars(
-            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
-        ).all() if award else []
-        html = render_document("celebration_report.html", {
-            "application": application, "report": report, "award": award, "check_ins": check_ins,
-            "co_leads": application.co_leads, "funding_round": application.round,
-        })
+        check_ins = (
+            session.scalars(
+                select(CheckIn)
+                .join(Milestone)
+                .where(Milestone.award_id == award.id)
+                .order_by(Milestone.sequence)
+            ).all()
+            if award
+            else []
+        )
+        html = render_document(
+            "celebration_report.html",
+            {
+                "application": application,
+                "report": report,
+                "award": award,
+                "check_ins": check_ins,
+                "co_leads": application.co_leads,
+                "funding_round": application.round,
+            },
+        )
         document = store_document(
-            session, store, application=application, purpose=DocumentPurpose.CELEBRATION_REPORT,
+            session,
+            store,
+            application=application,
+            purpose=DocumentPurpose.CELEBRATION_REPORT,
             key=f"celebrations/{application.reference}/celebration-report.html",
-            filename="celebration-report.html", data=html.encode(), content_type="text/html; charset=utf-8",
+            filename="celebration-report.html",
+            data=html.encode(),
+            content_type="text/html; charset=utf-8",
         )
         report.celebration_document_id = document.id
         session.flush()

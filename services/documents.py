@@ -11,8 +11,16 @@ from storage.documents import DocumentStore
 
 
 def store_document(
-    session: Session, store: DocumentStore, *, application: Application, purpose: DocumentPurpose,
-    key: str, filename: str, data: bytes, content_type: str, uploaded_by_id: int | None = None,
+    session: Session,
+    store: DocumentStore,
+    *,
+    application: Application,
+    purpose: DocumentPurpose,
+    key: str,
+    filename: str,
+    data: bytes,
+    content_type: str,
+    uploaded_by_id: int | None = None,
 ) -> Document:
     """Upload then record; the same key again returns the recorded document (re-runs upload nothing new)."""
     existing = session.scalar(select(Document).where(Document.key == key))
@@ -20,8 +28,14 @@ def store_document(
         return existing
     stored = store.put(key, data, content_type=content_type)
     document = Document(
-        application=application, purpose=purpose, key=stored.key, filename=filename,
-        content_type=stored.content_type, size=stored.size, sha256=stored.sha256, uploaded_by_id=uploaded_by_id,
+        application=application,
+        purpose=purpose,
+        key=stored.key,
+        filename=filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=uploaded_by_id,
     )
     session.add(document)
     session.flush()

@@ -27,14 +27,20 @@ def screen(application: Application) -> EligibilityResult:
     submitted_at = application.submitted_at or dt.datetime.now(dt.UTC)
     if submitted_at >= funding_round.closes_at:
         reasons.append("It arrived after the closing date.")
-        suggestions.append("Look out for our next round, or ask us about extra time if you had a good reason.")
+        suggestions.append(
+            "Look out for our next round, or ask us about extra time if you had a good reason."
+        )
     if application.requested_amount > funding_round.max_award:
         reasons.append(
             f"It asks for {application.requested_amount} {funding_round.currency}. "
             f"The most this round gives is {funding_round.max_award}."
         )
         suggestions.append("Make the project smaller, or find other money for part of it.")
-    if not funding_round.min_duration_months <= application.duration_months <= funding_round.max_duration_months:
+    if (
+        not funding_round.min_duration_months
+        <= application.duration_months
+        <= funding_round.max_duration_months
+    ):
         reasons.append(
             f"The project lasts {application.duration_months} months. This round funds projects of "
             f"{funding_round.min_duration_months} to {funding_round.max_duration_months} months."

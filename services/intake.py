@@ -31,7 +31,11 @@ class IntakeReport:
 
 
 def create_draft(
-    session: Session, *, funding_round: FundingRound, applicant: Person, form: ApplicationForm,
+    session: Session,
+    *,
+    funding_round: FundingRound,
+    applicant: Person,
+    form: ApplicationForm,
     submission_key: str | None = None,
 ) -> Application:
     """Save a draft; with a submission key, asking twice returns the first draft (double clicks, retries)."""
@@ -45,24 +49,36 @@ def create_draft(
             return existing
     lead = get_or_create_organisation(session, form.lead_organisation) if form.lead_organisation else None
     application = Application(
-        round=funding_round, applicant=applicant, lead_organisation=lead, submission_key=submission_key,
-        title=form.title, summary=form.summary, sections=dict(form.sections),
-        coproduction_answers=dict(form.coproduction_answers), duration_months=form.duration_months,
+        round=funding_round,
+        applicant=applicant,
+        lead_organisation=lead,
+        submission_key=submission_key,
+        title=form.title,
+        summary=form.summary,
+        sections=dict(form.sections),
+        coproduction_answers=dict(form.coproduction_answers),
+        duration_months=form.duration_months,
     )
     for co_lead in form.co_leads:
         organisation = (
             get_or_create_organisation(session, co_lead.organisation, kind=OrganisationKind.COMMUNITY_GROUP)
-            if co_lead.organisation else None
+            if co_lead.organisation
+            else None
         )
         person = (
             get_or_create_person(session, name=co_lead.name, email=co_lead.email, organisation=organisation)
-            if co_lead.email else None
+            if co_lead.email
+            else None
         )
         if person is not None:
             grant_role(session, person, Role.CO_LEAD)
         application.co_leads.append(
-            CoLead(person=person, organisation=organisation, role_title=co_lead.role_title,
-                   lived_experience=co_lead.lived_experience)
+            CoLead(
+                person=person,
+                organisation=organisation,
+                role_title=co_lead.role_title,
+                lived_experience=co_lead.lived_experience,
+            )
         )
     application.budget_lines = [
         BudgetLine(category=line.category, description=line.description, amount=line.amount)

@@ -45,19 +45,25 @@ def record_check_in(session: Session, milestone_id: int, check_in: CheckInInput)
     return record
 
 
-def sweep_check_ins(session: Session, *, today: dt.date, notify: Notifier, remind_days: int = 14,
-                    actor: str) -> CheckInSweep:
+def sweep_check_ins(
+    session: Session, *, today: dt.date, notify: Notifier, remind_days: int = 14, actor: str
+) -> CheckInSweep:
     """The daily pass: remind before due dates, escalate overdue ones, release paid-for tranches."""
     sweep = CheckInSweep()
     milestones = session.scalars(
-        select(Milestone).join(Award).join(Application)
+        select(Milestone)
+        .join(Award)
+        .join(Application)
         .where(Application.status == S.IN_DELIVERY)
         .options(selectinload(Milestone.check_in))
         .order_by(Milestone.id)
     ).all()
     for milestone in milestones:
-        if milestone.check_in is None and milestone.reminder_sent_at is None \
-                and milestone.due_on - dt.timedelta(days=remind_days) <= today:
+        if (
+            milestone.check_in is None
+            and milestone.reminder_sent_at is None
+            and milestone.due_on - dt.timedelta(days=remind_days) <= today
+        ):
             notify(session, "checkin_reminder", milestone, today)
             milestone.reminder_sent_at = utcnow()
             sweep.reminded.append(milestone.id)
@@ -73,7 +79,8 @@ def sweep_check_ins(session: Session, *, today: dt.date, notify: Notifier, remin
 def release_earned_tranches(session: Session, *, today: dt.date) -> list[int]:
     """The first tranche is released on the start date; each later one once its check-in is in."""
     scheduled = session.scalars(
-        select(Payment).where(Payment.status == PaymentStatus.SCHEDULED, Payment.award_id.is_not(None))
+        select(Payment)
+        .where(Payment.status == PaymentStatus.SCHEDULED, Payment.award_id.is_not(None))
         .order_by(Payment.id)
     ).all()
     released = []

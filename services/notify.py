@@ -33,12 +33,20 @@ class Notifier:
     public_url: str
 
     def _common(self, recipient: Person) -> dict[str, Any]:
-        return {"recipient_name": recipient.name, "funder_name": self.funder_name,
-                "contact_email": self.contact_email}
+        return {
+            "recipient_name": recipient.name,
+            "funder_name": self.funder_name,
+            "contact_email": self.contact_email,
+        }
 
     def _send(self, session: Session, template: str, recipient: Person, key: str, **context: Any) -> None:
-        enqueue(session, template=template, to_address=recipient.email, dedupe_key=f"{template}:{key}",
-                context=self._common(recipient) | context)
+        enqueue(
+            session,
+            template=template,
+            to_address=recipient.email,
+            dedupe_key=f"{template}:{key}",
+            context=self._common(recipient) | context,
+        )
 
     def on_event(self, session: Session, event: object) -> None:
         if not isinstance(event, StatusChanged):
@@ -51,42 +59,76 @@ class Notifier:
             handler(self, session, application)
 
     def _project(self, application: Application) -> dict[str, Any]:
-        return {"reference": application.reference, "title": application.title,
-                "round_name": application.round.name}
+        return {
+            "reference": application.reference,
+            "title": application.title,
+            "round_name": application.round.name,
+        }
 
     def _received(self, session: Session, application: Application) -> None:
-        self._send(session, "application_received", application.applicant, str(application.id),
-                   decision_date=application.round.decision_by, **self._project(application))
+        self._send(
+            session,
+            "application_received",
+            application.applicant,
+            str(application.id),
+            decision_date=application.round.decision_by,
+            **self._project(application),
+        )
         application.acknowledged_at = utcnow()
 
     def _ineligible(self, session: Session, application: Application) -> None:
         eligibility = application.eligibility or {}
-        self._send(session, "application_ineligible", application.applicant, str(application.id),
-                   reasons=eligibility.get("reasons", []), alternatives=eligibility.get("suggestions", []),
-                   **self._project(application))
+        self._send(
+            session,
+            "application_ineligible",
+            application.applicant,
+            str(application.id),
+            reasons=eligibility.get("reasons", []),
+            alternatives=eligibility.get("suggestions", []),
+            **self._project(application),
+        )
 
     def _not_funded(self, session: Session, application: Application) -> None:
         decision = session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
-        self._send(session, "application_not_funded", application.applicant, str(application.id),
-                   summary_statement=decision.summary_statement if decision else "",
-                   lived_experience_mean=decision.lived_experience_mean if decision else None,
-                   scientist_mean=decision.scientist_mean if decision else None, **self._project(application))
+        self._send(
+            session,
+            "application_not_funded",
+            application.applicant,
+            str(application.id),
+            summary_statement=decision.summary_statement if decision else "",
+            lived_experience_mean=decision.lived_experience_mean if decision else None,
+            scientist_mean=decision.scientist_mean if decision else None,
+            **self._project(application),
+        )
 
     def _in_delivery(self, session: Session, application: Application) -> None:
         award = session.scalar(select(Award).where(Award.application_id == application.id))
         for person in _project_team(application):
-            self._send(session, "award_offered", person, f"{application.id}:{person.id}",
-                       amount=award.amount, currency=award.currency,
-                       conditions=[line for line in award.conditions.splitlines() if line.strip()],
-                       start_date=award.start_date, end_date=award.end_date,
-                       award_letter_url=f"{self.public_url}/applications/{application.reference}/award",
-                       **self._project(application))
+            self._send(
+                session,
+                "award_offered",
+                person,
+                f"{application.id}:{person.id}",
+                amount=award.amount,
+                currency=award.currency,
+                conditions=[line for line in award.conditions.splitlines() if line.strip()],
+                start_date=award.start_date,
+                end_date=award.end_date,
+                award_letter_url=f"{self.public_url}/applications/{application.reference}/award",
+                **self._project(application),
+            )
 
     def _closed(self, session: Session, application: Application) -> None:
         for person in _project_team(application):
-            self._send(session, "celebration_shared", person, f"{application.id}:{person.id}",
-                       reference=application.reference, project_title=application.title,
-                       report_url=f"{self.public_url}/celebrations/{application.reference}")
+            self._send(
+                session,
+                "celebration_shared",
+                person,
+                f"{application.id}:{person.id}",
+                reference=application.reference,
+                project_title=application.title,
+                report_url=f"{self.public_url}/celebrations/{application.reference}",
+            )
 
     def reviewers_assigned(self, session: Session, assignments: list[Assignment]) -> None:
         by_reviewer: dict[int, list[Assignment]] = defaultdict(list)
@@ -95,25 +137,46 @@ class Notifier:
         for reviewer_id, tasks in sorted(by_reviewer.items()):
             reviewer = session.get(Person, reviewer_id)
             first = min(task.id for task in tasks)
-            self._send(session, "review_assigned", reviewer, f"{reviewer_id}:{first}",
-                       round_name=tasks[0].application.round.name, application_count=len(tasks),
-                       due_date=min(task.due_at for task in tasks).date(),
-                       portal_url=f"{self.public_url}/reviews")
+            self._send(
+                session,
+                "review_assigned",
+                reviewer,
+                f"{reviewer_id}:{first}",
+                round_name=tasks[0].application.round.name,
+                application_count=len(tasks),
+                due_date=min(task.due_at for task in tasks).date(),
+                portal_url=f"{self.public_url}/reviews",
+            )
 
     def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
         application = milestone.award.application
-        details = {"reference": application.reference, "project_title": application.title,
-                   "milestone_title": milestone.title, "due_date": milestone.due_on}
+        details = {
+            "reference": application.reference,
+            "project_title": application.title,
+            "milestone_title": milestone.title,
+            "due_date": milestone.due_on,
+        }
         if template == "checkin_reminder":
             for person in _project_team(application):
-                self._send(session, template, person, f"{milestone.id}:{person.id}",
-                           checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
-                           **details)
+                self._send(
+                    session,
+                    template,
+                    person,
+                    f"{milestone.id}:{person.id}",
+                    checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+                    **details,
+                )
             return
         for admin in administrators(session):
-            self._send(session, template, admin, f"{milestone.id}:{admin.id}",
-                       days_overdue=(today - milestone.due_on).days,
-                       project_url=f"{self.public_url}/admin/applications/{application.reference}", **details)
+            self._send(
+                session,
+                template,
+                admin,
+                f"{milestone.id}:{admin.id}",
+                days_overdue=(today - milestone.due_on).days,
+                project_url=f"{self.public_url}/admin/applications/{application.reference}",
+                **details,
+            )
 
 
 def _project_team(application: Application) -> list[Person]:

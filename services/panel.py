@@ -23,37 +23,55 @@ S = ApplicationStatus
 
 
 def _check_co_chairs(session: Session, panel: PanelInput) -> None:
-    for person_id, wanted in ((panel.lived_experience_chair_id, ReviewerType.LIVED_EXPERIENCE),
-                              (panel.scientist_chair_id, ReviewerType.SCIENTIST)):
+    for person_id, wanted in (
+        (panel.lived_experience_chair_id, ReviewerType.LIVED_EXPERIENCE),
+        (panel.scientist_chair_id, ReviewerType.SCIENTIST),
+    ):
         profile = session.scalar(select(ReviewerProfile).where(ReviewerProfile.person_id == person_id))
         if profile is None or profile.reviewer_type != wanted:
             raise DomainError(f"co-chair {person_id} must be a {wanted.replace('_', ' ')} reviewer")
 
 
-def decide_round(session: Session, funding_round: FundingRound, panel: PanelInput, *, actor: str) -> list[int]:
+def decide_round(
+    session: Session, funding_round: FundingRound, panel: PanelInput, *, actor: str
+) -> list[int]:
     """Rank every application at panel, recommend within the pot; returns the ids recommended for funding.
 
     Decisions already made stay made, so re-running changes nothing."""
     _check_co_chairs(session, panel)
-    pending = session.execute(
-        select(PanelDecision, Application)
-        .join(Application, Application.id == PanelDecision.application_id)
-        .where(PanelDecision.round_id == funding_round.id, PanelDecision.recommendation.is_(None),
-               Application.status == S.PANEL)
-        .order_by(Application.id)
-    ).tuples().all()
+    pending = (
+        session.execute(
+            select(PanelDecision, Application)
+            .join(Application, Application.id == PanelDecision.application_id)
+            .where(
+                PanelDecision.round_id == funding_round.id,
+                PanelDecision.recommendation.is_(None),
+                Application.status == S.PANEL,
+            )
+            .order_by(Application.id)
+        )
+        .tuples()
+        .all()
+    )
     if not pending:
         return []
     committed = sum((a.requested_amount for d, a in _decided(session, funding_round)), start=Decimal("0"))
     for decision, _application in pending:
         decision.final_score = panel.final_scores.get(decision.application_id, decision.preliminary_score)
         decision.discussion_notes = panel.discussion_notes.get(decision.application_id, "")
-    ranked = sorted(pending, key=lambda pair: (pair[0].final_score is None, pair[0].final_score or 0, pair[1].id))
-    funded = set(recommend_within_pot(
-        [(a.id, d.final_score, a.requested_amount) for d, a in ranked], funding_round.pot - committed))
+    ranked = sorted(
+        pending, key=lambda pair: (pair[0].final_score is None, pair[0].final_score or 0, pair[1].id)
+    )
+    funded = set(
+        recommend_within_pot(
+            [(a.id, d.final_score, a.requested_amount) for d, a in ranked], funding_round.pot - committed
+        )
+    )
     for rank, (decision, application) in enumerate(ranked, start=1):
         decision.rank = rank
-        decision.recommendation = Recommendation.FUND if application.id in funded else Recommendation.DO_NOT_FUND
+        decision.recommendation = (
+            Recommendation.FUND if application.id in funded else Recommendation.DO_NOT_FUND
+        )
         decision.lived_experience_chair_id = panel.lived_experience_chair_id
         decision.scientist_chair_id = panel.scientist_chair_id
         decision.decided_at = utcnow()
@@ -65,24 +83,36 @@ def decide_round(session: Session, funding_round: FundingRound, panel: PanelInpu
 
 
 def _decided(session: Session, funding_round: FundingRound) -> list[tuple[PanelDecision, Application]]:
-    return list(session.execute(
-        select(PanelDecision, Application).join(Application, Application.id == PanelDecision.application_id)
-        .where(PanelDecision.round_id == funding_round.id, PanelDecision.recommendation == Recommendation.FUND)
-    ).tuples())
+    return list(
+        session.execute(
+            select(PanelDecision, Application)
+            .join(Application, Application.id == PanelDecision.application_id)
+            .where(
+                PanelDecision.round_id == funding_round.id,
+                PanelDecision.recommendation == Recommendation.FUND,
+            )
+        ).tuples()
+    )
 
 
 def summary_statement(session: Session, decision: PanelDecision) -> str:
     """Plain words for the applicant: both group means, anonymised comments, discussion notes."""
     comments = session.scalars(
-        select(Review.comment_for_applicant).join(Assignment)
-        .where(Assignment.application_id == decision.application_id, Review.status == ReviewStatus.SUBMITTED,
-               Review.comment_for_applicant != "")
+        select(Review.comment_for_applicant)
+        .join(Assignment)
+        .where(
+            Assignment.application_id == decision.application_id,
+            Review.status == ReviewStatus.SUBMITTED,
+            Review.comment_for_applicant != "",
+        )
         .order_by(Assignment.reviewer_type, Review.id)
     ).all()
-    lines = ["Scores run from 1 (best) to 9.",
-             f"People with lived experience gave it {_mean_text(decision.lived_experience_mean)} on average.",
-             f"Scientists gave it {_mean_text(decision.scientist_mean)} on average.",
-             "Both groups count the same."]
+    lines = [
+        "Scores run from 1 (best) to 9.",
+        f"People with lived experience gave it {_mean_text(decision.lived_experience_mean)} on average.",
+        f"Scientists gave it {_mean_text(decision.scientist_mean)} on average.",
+        "Both groups count the same.",
+    ]
     if decision.final_score is not None:
         lines.append(f"Its final score was {decision.final_score:.0f} (10 is best, 90 is lowest).")
     lines += [f"Reviewer {n}: {comment}" for n, comment in enumerate(comments, start=1)]

@@ -34,7 +34,9 @@ def get_or_create_person(
 
 def grant_role(session: Session, person: Person, role: Role) -> None:
     """Idempotent; the query's autoflush makes grants added earlier in this session count."""
-    held = session.scalar(select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role))
+    held = session.scalar(
+        select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+    )
     if held is None:
         session.add(RoleGrant(person=person, role=role))
 

@@ -1,4 +1,4 @@
-"""Responsible for rendering cogrant's documents (award letters, celebration reports) from Jinja2 templates."""
+"""Responsible for rendering cogrant's documents (award letters, celebration reports) with Jinja2."""
 
 from __future__ import annotations
 

@@ -38,7 +38,9 @@ class AssignmentOutcome:
         return [shortfall.reason for shortfall in self.result.shortfalls] if self.result else []
 
 
-def _slots(session: Session, applications: list[Application]) -> tuple[list[ApplicationSlot], list[ReviewerSlot]]:
+def _slots(
+    session: Session, applications: list[Application]
+) -> tuple[list[ApplicationSlot], list[ReviewerSlot]]:
     application_slots = [
         ApplicationSlot(
             id=application.id,
@@ -50,15 +52,18 @@ def _slots(session: Session, applications: list[Application]) -> tuple[list[Appl
         for application in applications
     ]
     profiles = session.scalars(
-        select(ReviewerProfile).where(ReviewerProfile.available.is_(True))
+        select(ReviewerProfile)
+        .where(ReviewerProfile.available.is_(True))
         .options(selectinload(ReviewerProfile.person).selectinload(Person.organisation))
         .order_by(ReviewerProfile.person_id)
     ).all()
     reviewer_slots = [
         ReviewerSlot(
-            id=profile.person_id, type=str(profile.reviewer_type),
+            id=profile.person_id,
+            type=str(profile.reviewer_type),
             organisation=profile.person.organisation.name if profile.person.organisation else None,
-            max_load=profile.max_load, min_load=min(profile.min_load, profile.max_load),
+            max_load=profile.max_load,
+            min_load=min(profile.min_load, profile.max_load),
         )
         for profile in profiles
     ]
@@ -70,7 +75,9 @@ def _affinities(session: Session, applications: list[Application]) -> dict[tuple
     reviewers = [(p.person_id, ReviewerWords.of(topics=p.topics, statement=p.statement)) for p in profiles]
     values = {}
     for application in applications:
-        text = words(" ".join([application.title, application.summary, *map(str, application.sections.values())]))
+        text = words(
+            " ".join([application.title, application.summary, *map(str, application.sections.values())])
+        )
         for person_id, reviewer in reviewers:
             value = affinity(text, reviewer)
             if value:
@@ -78,18 +85,25 @@ def _affinities(session: Session, applications: list[Application]) -> dict[tuple
     return values
 
 
-def assign_round(session: Session, funding_round: FundingRound, *, now: dt.datetime, actor: str) -> AssignmentOutcome:
+def assign_round(
+    session: Session, funding_round: FundingRound, *, now: dt.datetime, actor: str
+) -> AssignmentOutcome:
     """Give each application in review its joint panel; existing assignments are kept as they are."""
-    applications = list(session.scalars(
-        select(Application).where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
-        .options(selectinload(Application.co_leads), selectinload(Application.lead_organisation))
-        .order_by(Application.id)
-    ))
+    applications = list(
+        session.scalars(
+            select(Application)
+            .where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
+            .options(selectinload(Application.co_leads), selectinload(Application.lead_organisation))
+            .order_by(Application.id)
+        )
+    )
     if not applications:
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
     _record_automatic_conflicts(session, application_slots, reviewer_slots)
-    conflicts = session.scalars(select(Conflict).where(Conflict.application_id.in_([a.id for a in applications])))
+    conflicts = session.scalars(
+        select(Conflict).where(Conflict.application_id.in_([a.id for a in applications]))
+    )
     declared, waived = set(), set()
     for conflict in conflicts:
         (waived if conflict.waived else declared).add((conflict.application_id, conflict.reviewer_id))
@@ -99,8 +113,13 @@ def assign_round(session: Session, funding_round: FundingRound, *, now: dt.datet
     }
     affinities = _affinities(session, applications)
     result = assign_reviewers(
-        application_slots, reviewer_slots, panel_makeup=funding_round.panel_makeup(), conflicts=declared,
-        waived=waived, affinities=affinities, fixed=existing,
+        application_slots,
+        reviewer_slots,
+        panel_makeup=funding_round.panel_makeup(),
+        conflicts=declared,
+        waived=waived,
+        affinities=affinities,
+        fixed=existing,
     )
     types = {slot.id: slot.type for slot in reviewer_slots}
     due_at = now + dt.timedelta(days=int(funding_round.review_config.get("review_days", 21)))
@@ -109,9 +128,13 @@ def assign_round(session: Session, funding_round: FundingRound, *, now: dt.datet
         if (application_id, reviewer_id) in existing:
             continue
         assignment = Assignment(
-            round_id=funding_round.id, application_id=application_id, reviewer_id=reviewer_id,
-            reviewer_type=ReviewerType(types[reviewer_id]), source=AssignmentSource.SOLVER,
-            affinity=affinities.get((application_id, reviewer_id), 0.0), due_at=due_at,
+            round_id=funding_round.id,
+            application_id=application_id,
+            reviewer_id=reviewer_id,
+            reviewer_type=ReviewerType(types[reviewer_id]),
+            source=AssignmentSource.SOLVER,
+            affinity=affinities.get((application_id, reviewer_id), 0.0),
+            due_at=due_at,
         )
         session.add(assignment)
         outcome.new_assignments.append(assignment)
@@ -123,12 +146,23 @@ def _record_automatic_conflicts(
     session: Session, applications: list[ApplicationSlot], reviewers: list[ReviewerSlot]
 ) -> None:
     found = automatic_conflicts(applications, reviewers)
-    known = set(session.execute(select(Conflict.application_id, Conflict.reviewer_id).where(
-        Conflict.application_id.in_([slot.id for slot in applications]))).tuples())
+    known = set(
+        session.execute(
+            select(Conflict.application_id, Conflict.reviewer_id).where(
+                Conflict.application_id.in_([slot.id for slot in applications])
+            )
+        ).tuples()
+    )
     for (application_id, reviewer_id), reason in sorted(found.items()):
         if (application_id, reviewer_id) not in known:
-            session.add(Conflict(application_id=application_id, reviewer_id=reviewer_id,
-                                 source=ConflictSource.AUTOMATIC, reason=str(reason)))
+            session.add(
+                Conflict(
+                    application_id=application_id,
+                    reviewer_id=reviewer_id,
+                    source=ConflictSource.AUTOMATIC,
+                    reason=str(reason),
+                )
+            )
     session.flush()
 
 
@@ -141,8 +175,11 @@ def save_review(
         raise NotFound(f"no review task with id {assignment_id}")
     if assignment.reviewer_id != reviewer_id:
         raise AccessDenied("this review task belongs to another reviewer")
-    conflict = session.scalar(select(Conflict).where(
-        Conflict.application_id == assignment.application_id, Conflict.reviewer_id == reviewer_id))
+    conflict = session.scalar(
+        select(Conflict).where(
+            Conflict.application_id == assignment.application_id, Conflict.reviewer_id == reviewer_id
+        )
+    )
     if conflict is not None and not conflict.waived:
         raise AccessDenied("you have a conflict of interest with this application")
     if assignment.application.status != S.IN_REVIEW:
@@ -175,11 +212,14 @@ def score_round(session: Session, funding_round: FundingRound) -> list[Applicati
     return [score_application(app_id, scores) for app_id, scores in sorted(by_application.items())]
 
 
-def move_reviewed_to_panel(session: Session, funding_round: FundingRound, *, actor: str) -> list[ApplicationScore]:
+def move_reviewed_to_panel(
+    session: Session, funding_round: FundingRound, *, actor: str
+) -> list[ApplicationScore]:
     """Record preliminary scores and flags; applications with every review in go to panel. Re-runnable."""
     scores = {score.application_id: score for score in score_round(session, funding_round)}
     in_review = session.scalars(
-        select(Application).where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
+        select(Application)
+        .where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
         .order_by(Application.id)
     ).all()
     makeup = funding_round.panel_makeup()
@@ -199,8 +239,13 @@ def move_reviewed_to_panel(session: Session, funding_round: FundingRound, *, act
         change_status(session, application, S.PANEL, actor=actor, reason="every review is in")
     session.flush()
     at_panel = session.scalars(select(PanelDecision).where(PanelDecision.round_id == funding_round.id)).all()
-    to_discuss = set(discussion_list([scores[d.application_id] for d in at_panel if d.application_id in scores],
-                                     nominated=set()))
+    to_discuss = set(
+        discussion_list(
+            [scores[d.application_id] for d in at_panel if d.application_id in scores], nominated=set()
+        )
+    )
     for decision in at_panel:
         decision.discussed = decision.application_id in to_discuss
-    return sorted(scores.values(), key=lambda s: (s.final_score is None, s.final_score or 0, s.application_id))
+    return sorted(
+        scores.values(), key=lambda s: (s.final_score is None, s.final_score or 0, s.application_id)
+    )

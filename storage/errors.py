@@ -1,8 +1,8 @@
 """Responsible for the errors the document store raises, so callers never see botocore exceptions.
 
-    StorageError                  any failure of the document store (bad credentials, missing bucket...)
-    ├── DocumentNotFound          no document under this key
-    └── StorageUnavailable        the endpoint cannot be reached or answers 5xx; retrying may help
+StorageError                  any failure of the document store (bad credentials, missing bucket...)
+├── DocumentNotFound          no document under this key
+└── StorageUnavailable        the endpoint cannot be reached or answers 5xx; retrying may help
 """
 
 from __future__ import annotations

@@ -92,23 +92,36 @@ class EmbeddedStack:
         migrate(database_url)
         self._timed("postgres", began)
         began = time.perf_counter()
-        seaweed = self._exit.enter_context(SeaweedS3Server(
-            self.data_dir / "seaweedfs", access_key=self.settings.s3_access_key,
-            secret_key=self.settings.s3_secret_key.get_secret_value()))
+        seaweed = self._exit.enter_context(
+            SeaweedS3Server(
+                self.data_dir / "seaweedfs",
+                access_key=self.settings.s3_access_key,
+                secret_key=self.settings.s3_secret_key.get_secret_value(),
+            )
+        )
         self._timed("seaweedfs", began)
         smtp = self._exit.enter_context(SmtpCatcherProcess(self.data_dir / "mail"))
         prefect_api_url = prefect_ui_url = None
         if self.with_prefect:
             began = time.perf_counter()
-            server = self._exit.enter_context(PrefectServer(
-                self.data_dir / "prefect", database_url=prefect_database_url(postgres),
-                port=self.prefect_port))
+            server = self._exit.enter_context(
+                PrefectServer(
+                    self.data_dir / "prefect",
+                    database_url=prefect_database_url(postgres),
+                    port=self.prefect_port,
+                )
+            )
             prefect_api_url, prefect_ui_url = server.api_url, server.url
             self._timed("prefect", began)
         self.endpoints = StackEndpoints(
-            database_url=database_url, s3_endpoint_url=seaweed.endpoint_url, smtp_host=smtp.host,
-            smtp_port=smtp.port, prefect_api_url=prefect_api_url, prefect_ui_url=prefect_ui_url,
-            mail_dir=str(self.data_dir / "mail"), owner_pid=os.getpid(),
+            database_url=database_url,
+            s3_endpoint_url=seaweed.endpoint_url,
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            prefect_api_url=prefect_api_url,
+            prefect_ui_url=prefect_ui_url,
+            mail_dir=str(self.data_dir / "mail"),
+            owner_pid=os.getpid(),
         )
         self.endpoints.write(self.data_dir)
         return self.endpoints

@@ -7,6 +7,7 @@ X-Envelope-To headers, so Bcc recipients are visible too. Nothing is ever relaye
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
@@ -173,11 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     server = DevSMTPServer(host=args.host, port=args.port, mail_dir=args.mail_dir)
     server.mailbox.keep_in_memory = False
-    with server:
-        try:
-            stopped.wait()
-        except KeyboardInterrupt:
-            pass
+    with server, contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ from cogrant.stack.ports import DEFAULT_HOST, free_port, wait_for_port
 
 
 class SmtpCatcherProcess:
-    def __init__(self, mail_dir: Path, *, host: str = DEFAULT_HOST, port: int | None = None,
-                 timeout: float = 20.0) -> None:
+    def __init__(
+        self, mail_dir: Path, *, host: str = DEFAULT_HOST, port: int | None = None, timeout: float = 20.0
+    ) -> None:
         self.mail_dir = Path(mail_dir)
         self.host = host
         self.port = port or free_port(host)
@@ -27,8 +28,17 @@ class SmtpCatcherProcess:
     def start(self) -> Self:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "cogrant.stack.smtp", "--host", self.host, "--port", str(self.port),
-             "--mail-dir", str(self.mail_dir)],
+            [
+                sys.executable,
+                "-m",
+                "cogrant.stack.smtp",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--mail-dir",
+                str(self.mail_dir),
+            ],
             stdin=subprocess.DEVNULL,
         )
         wait_for_port(self.host, self.port, self.timeout, check=self._raise_if_exited)

@@ -35,11 +35,18 @@ def smtp_server() -> Iterator[DevSMTPServer]:
 
 
 @pytest.fixture
-def app(db_url: str, engine: object, s3_endpoint: str, smtp_server: DevSMTPServer,
-        prefect_harness: None) -> Iterator[App]:
+def app(
+    db_url: str, engine: object, s3_endpoint: str, smtp_server: DevSMTPServer, prefect_harness: None
+) -> Iterator[App]:
     endpoints = StackEndpoints(
-        database_url=db_url, s3_endpoint_url=s3_endpoint, smtp_host=smtp_server.host, smtp_port=smtp_server.port,
-        prefect_api_url=None, prefect_ui_url=None, mail_dir="", owner_pid=os.getpid(),
+        database_url=db_url,
+        s3_endpoint_url=s3_endpoint,
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        prefect_api_url=None,
+        prefect_ui_url=None,
+        mail_dir="",
+        owner_pid=os.getpid(),
     )
     app = build_app(Settings(), endpoints=endpoints)
     app.store.ensure_bucket()

@@ -72,8 +72,14 @@ class StoreThatGoesDown:
 
     def __init__(self, healthy: S3DocumentStore, *, dead_endpoint: str, healthy_puts: int) -> None:
         self.healthy, self.healthy_puts, self.puts = healthy, healthy_puts, 0
-        self.dead = S3DocumentStore(bucket=healthy.bucket, endpoint_url=dead_endpoint, access_key="test",
-                                    secret_key="test", max_attempts=1, connect_timeout=1)
+        self.dead = S3DocumentStore(
+            bucket=healthy.bucket,
+            endpoint_url=dead_endpoint,
+            access_key="test",
+            secret_key="test",
+            max_attempts=1,
+            connect_timeout=1,
+        )
         self.uploaded: list[str] = []
 
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str) -> StoredObject:
@@ -136,8 +142,9 @@ def no_task_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 def received(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, str]]:
     """(template, recipient) of each e-mail the SMTP server got, found by its Message-ID in the outbox."""
     with app.unit_of_work() as uow:
-        rows = uow.session.execute(
-            select(Outbox.dedupe_key, Outbox.template, Outbox.to_address)).tuples().all()
+        rows = (
+            uow.session.execute(select(Outbox.dedupe_key, Outbox.template, Outbox.to_address)).tuples().all()
+        )
     causes = {message_id_for(key, app.smtp.from_address): (template, to) for key, template, to in rows}
     ids = Counter(message.parse()["Message-ID"] for message in messages)
     assert max(ids.values(), default=1) == 1, f"an e-mail arrived twice: {ids.most_common(3)}"
@@ -146,11 +153,16 @@ def received(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, st
 
 def assert_every_email_sent_once(app: App, messages: list[ReceivedMessage]) -> Counter[tuple[str, str]]:
     with app.unit_of_work() as uow:
-        outbox = Counter(uow.session.execute(
-            select(Outbox.template, Outbox.to_address)
-            .where(Outbox.status == OutboxStatus.SENT)).tuples().all())
-        pending = uow.session.scalar(select(func.count()).select_from(Outbox)
-                                     .where(Outbox.status != OutboxStatus.SENT))
+        outbox = Counter(
+            uow.session.execute(
+                select(Outbox.template, Outbox.to_address).where(Outbox.status == OutboxStatus.SENT)
+            )
+            .tuples()
+            .all()
+        )
+        pending = uow.session.scalar(
+            select(func.count()).select_from(Outbox).where(Outbox.status != OutboxStatus.SENT)
+        )
     assert pending == 0
     got = received(app, messages)
     assert got == outbox
@@ -169,9 +181,15 @@ def assert_documents_stored_once(flaky: StoreThatGoesDown, documents: list[tuple
 def status_changes(app: App) -> Counter[tuple[int, str | None, str | None]]:
     """How often each application made each status change; asserts none was audited twice."""
     with app.unit_of_work() as uow:
-        changes = Counter(uow.session.execute(
-            select(AuditEntry.entity_id, AuditEntry.from_status, AuditEntry.to_status)
-            .where(AuditEntry.action == "status_change")).tuples().all())
+        changes = Counter(
+            uow.session.execute(
+                select(AuditEntry.entity_id, AuditEntry.from_status, AuditEntry.to_status).where(
+                    AuditEntry.action == "status_change"
+                )
+            )
+            .tuples()
+            .all()
+        )
     assert max(changes.values()) == 1, f"a status change was audited twice: {changes.most_common(3)}"
     return changes
 
@@ -220,8 +238,10 @@ def approved(app: App) -> list[int]:
         app.notifier.reviewers_assigned(uow.session, outcome.new_assignments)
         synthetic.submit_reviews(uow.session, round_id=seeded.round_id)
         move_reviewed_to_panel(uow.session, funding_round, actor=ACTOR)
-        chairs = PanelInput(lived_experience_chair_id=seeded.lived_experience_chair_id,
-                            scientist_chair_id=seeded.scientist_chair_id)
+        chairs = PanelInput(
+            lived_experience_chair_id=seeded.lived_experience_chair_id,
+            scientist_chair_id=seeded.scientist_chair_id,
+        )
         decide_round(uow.session, funding_round, chairs, actor=ACTOR)
         uow.commit()
     with app.unit_of_work() as uow:
@@ -257,7 +277,8 @@ def closing(app: App) -> list[int]:
 
 
 def test_intake_rerun_after_smtp_outage_acknowledges_each_applicant_once(
-        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]
+) -> None:
     seeded = seed(app)
     smtp_server.stop()
     first = asyncio.run(intake(round_id=seeded.round_id))
@@ -281,7 +302,8 @@ def test_intake_rerun_after_smtp_outage_acknowledges_each_applicant_once(
 
 
 def test_intake_interrupted_in_its_second_batch_screens_the_rest_once(
-        app: App, smtp_server: DevSMTPServer, no_task_retries: None) -> None:
+    app: App, smtp_server: DevSMTPServer, no_task_retries: None
+) -> None:
     seeded = seed(app)
     ineligible_id = seeded.application_ids[7]  # screening turns it away, so intake e-mails its applicant
     with app.unit_of_work() as uow:
@@ -299,7 +321,10 @@ def test_intake_interrupted_in_its_second_batch_screens_the_rest_once(
         uow.session.get(Person, applicant.id).email = good_address
         uow.commit()
     assert asyncio.run(intake(round_id=seeded.round_id, batch_size=4)) == {
-        "screened": 4, "eligible": 3, "ineligible": 1}
+        "screened": 4,
+        "eligible": 3,
+        "ineligible": 1,
+    }
 
     got = assert_every_email_sent_once(app, smtp_server.messages)
     assert emails_to(got, "application_ineligible") == Counter({good_address: 1})
@@ -308,7 +333,8 @@ def test_intake_interrupted_in_its_second_batch_screens_the_rest_once(
 
 
 def test_review_round_rerun_keeps_assignments_and_tells_each_reviewer_once(
-        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]
+) -> None:
     seeded = screened(app)
     smtp_server.stop()
     first = asyncio.run(review_round(round_id=seeded.round_id))
@@ -321,8 +347,9 @@ def test_review_round_rerun_keeps_assignments_and_tells_each_reviewer_once(
     assert asyncio.run(review_round(round_id=seeded.round_id))["new_assignments"] == 0
     with app.unit_of_work() as uow:
         pairs = uow.session.execute(select(Assignment.application_id, Assignment.reviewer_id)).tuples().all()
-        reviewers = set(uow.session.scalars(
-            select(Person.email).join(Assignment, Assignment.reviewer_id == Person.id)))
+        reviewers = set(
+            uow.session.scalars(select(Person.email).join(Assignment, Assignment.reviewer_id == Person.id))
+        )
     assert len(pairs) == len(set(pairs)) == assigned
     got = assert_every_email_sent_once(app, back.messages)
     assert emails_to(got, "review_assigned") == Counter(reviewers)
@@ -338,8 +365,11 @@ def test_review_round_rerun_keeps_assignments_and_tells_each_reviewer_once(
 
 
 def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
-        app: App, smtp_server: DevSMTPServer, no_task_retries: None,
-        s3_goes_down: Callable[[int], StoreThatGoesDown]) -> None:
+    app: App,
+    smtp_server: DevSMTPServer,
+    no_task_retries: None,
+    s3_goes_down: Callable[[int], StoreThatGoesDown],
+) -> None:
     award_ids = approved(app)
     assert len(award_ids) == 7
     round_id = the_round(app)
@@ -362,8 +392,13 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
             assert each.status == AwardStatus.APPROVED and each.letter_document_id is not None
             assert len(each.milestones) == len(each.payments) == 5
             assert sum(payment.amount for payment in each.payments) == each.amount
-        letters = uow.session.execute(select(Document.key, Document.sha256).where(
-            Document.purpose == DocumentPurpose.AWARD_LETTER)).tuples().all()
+        letters = (
+            uow.session.execute(
+                select(Document.key, Document.sha256).where(Document.purpose == DocumentPurpose.AWARD_LETTER)
+            )
+            .tuples()
+            .all()
+        )
     assert len(letters) == count(app, Document) == 7
     assert_documents_stored_once(flaky, letters)
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.IN_DELIVERY) == 7
@@ -373,7 +408,8 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
 
 
 def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
-        app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]) -> None:
+    app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]
+) -> None:
     award_ids = in_delivery(app)
     today = dt.date(2031, 4, 5)  # start-up meeting (15 Feb) overdue; first check-in (15 Apr) within 14 days
     smtp_server.stop()
@@ -390,8 +426,9 @@ def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
     assert overdue == Counter({"admin@example.org": 7})  # one per overdue milestone
     with app.unit_of_work() as uow:
         for award_id in award_ids:
-            milestones = uow.session.scalars(select(Milestone).where(Milestone.award_id == award_id)
-                                             .order_by(Milestone.sequence)).all()
+            milestones = uow.session.scalars(
+                select(Milestone).where(Milestone.award_id == award_id).order_by(Milestone.sequence)
+            ).all()
             assert [m.reminder_sent_at is not None for m in milestones] == [True, True, False, False, False]
             assert [m.escalated_at is not None for m in milestones] == [True, False, False, False, False]
     assert count(app, Payment, Payment.status == PaymentStatus.RELEASED) == 7
@@ -399,8 +436,11 @@ def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
 
 
 def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
-        app: App, smtp_server: DevSMTPServer, no_task_retries: None,
-        s3_goes_down: Callable[[int], StoreThatGoesDown]) -> None:
+    app: App,
+    smtp_server: DevSMTPServer,
+    no_task_retries: None,
+    s3_goes_down: Callable[[int], StoreThatGoesDown],
+) -> None:
     closing(app)
     round_id = the_round(app)
     assert count(app, Application, Application.status == S.CLOSING) == 7
@@ -415,9 +455,15 @@ def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
     assert asyncio.run(close_out(round_id=round_id, batch_size=2))["celebrated"] == 0
 
     with app.unit_of_work() as uow:
-        celebrations = uow.session.execute(
-            select(Document.key, Document.sha256, Document.application_id)
-            .where(Document.purpose == DocumentPurpose.CELEBRATION_REPORT)).tuples().all()
+        celebrations = (
+            uow.session.execute(
+                select(Document.key, Document.sha256, Document.application_id).where(
+                    Document.purpose == DocumentPurpose.CELEBRATION_REPORT
+                )
+            )
+            .tuples()
+            .all()
+        )
     assert len(celebrations) == len({application for _, _, application in celebrations}) == 7
     assert_documents_stored_once(flaky, [(key, sha256) for key, sha256, _ in celebrations])
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.CLOSED) == 7

@@ -34,16 +34,33 @@ def test_a_round_goes_from_submission_to_celebration(app: App, smtp_server: DevS
         awards = session.scalars(select(Award)).all()
         assert len(awards) == summary.statuses[S.CLOSED]
         assert all(award.status == AwardStatus.APPROVED and award.letter_document_id for award in awards)
-        assert session.scalar(select(func.count()).select_from(Payment)
-                              .where(Payment.status != PaymentStatus.RELEASED)) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Payment).where(Payment.status != PaymentStatus.RELEASED)
+            )
+            == 0
+        )
         for award in awards:
             assert sum(p.amount for p in award.payments) == award.amount
         letters = session.scalars(select(Document).where(Document.purpose == "award_letter")).all()
         assert all(app.store.exists(letter.key) for letter in letters)
         closed = session.scalars(select(Application).where(Application.status == S.CLOSED)).all()
-        path = [entry.to_status for entry in session.scalars(
-            select(AuditEntry).where(AuditEntry.entity_id == closed[0].id).order_by(AuditEntry.id))]
-        assert path == [S.SUBMITTED, S.SCREENING, S.IN_REVIEW, S.PANEL, S.AWARDED, S.IN_DELIVERY, S.CLOSING, S.CLOSED]
+        path = [
+            entry.to_status
+            for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_id == closed[0].id).order_by(AuditEntry.id)
+            )
+        ]
+        assert path == [
+            S.SUBMITTED,
+            S.SCREENING,
+            S.IN_REVIEW,
+            S.PANEL,
+            S.AWARDED,
+            S.IN_DELIVERY,
+            S.CLOSING,
+            S.CLOSED,
+        ]
         queued = session.scalar(select(func.count()).select_from(OutboxMessage))
     assert summary.emails_sent == queued
     received = smtp_server.messages

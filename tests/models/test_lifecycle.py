@@ -10,11 +10,28 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Application, Assignment, AuditEntry, Award, CheckIn, CloseOutReport, Document, Milestone
-from models import PanelDecision, Payment, Review
+from models import (
+    Application,
+    Assignment,
+    AuditEntry,
+    Award,
+    CheckIn,
+    CloseOutReport,
+    Document,
+    Milestone,
+    PanelDecision,
+    Payment,
+    Review,
+)
 from models.enums import (
-    AssignmentSource, AwardStatus, DocumentPurpose, MilestoneProgress, PaymentKind, Recommendation,
-    ReviewerType, ReviewStatus,
+    AssignmentSource,
+    AwardStatus,
+    DocumentPurpose,
+    MilestoneProgress,
+    PaymentKind,
+    Recommendation,
+    ReviewerType,
+    ReviewStatus,
 )
 from models.errors import GuardFailed, IllegalTransition
 from models.lifecycle import STATUSES, TERMINAL_STATUSES, TRANSITIONS, ApplicationStatus
@@ -45,22 +62,38 @@ def satisfy_guards(session: Session, application: Application, to: ApplicationSt
         for reviewer_type in (ReviewerType.LIVED_EXPERIENCE, ReviewerType.SCIENTIST):
             for _ in range(2):
                 assignment = Assignment(
-                    round_id=application.round_id, application=application,
-                    reviewer=make_reviewer(session, reviewer_type), reviewer_type=reviewer_type,
-                    source=AssignmentSource.SOLVER, due_at=now,
+                    round_id=application.round_id,
+                    application=application,
+                    reviewer=make_reviewer(session, reviewer_type),
+                    reviewer_type=reviewer_type,
+                    source=AssignmentSource.SOLVER,
+                    due_at=now,
                 )
                 session.add(Review(assignment=assignment, overall=3, status=ReviewStatus.SUBMITTED))
     elif to in (S.AWARDED, S.NOT_FUNDED):
         fund = to == S.AWARDED
-        session.add(PanelDecision(application=application, round_id=application.round_id,
-                                  recommendation=Recommendation.FUND if fund else Recommendation.DO_NOT_FUND))
+        session.add(
+            PanelDecision(
+                application=application,
+                round_id=application.round_id,
+                recommendation=Recommendation.FUND if fund else Recommendation.DO_NOT_FUND,
+            )
+        )
         if fund:
             _award(session, application, status=AwardStatus.APPROVED)
     elif to == S.IN_DELIVERY:
         letter = _document(session, application, "letter", DocumentPurpose.AWARD_LETTER)
         award = _award(session, application, status=AwardStatus.APPROVED, letter_document_id=letter.id)
-        session.add(Payment(award=award, sequence=1, kind=PaymentKind.TRANCHE, amount=Decimal("6000"),
-                            currency="GBP", due_on=now.date()))
+        session.add(
+            Payment(
+                award=award,
+                sequence=1,
+                kind=PaymentKind.TRANCHE,
+                amount=Decimal("6000"),
+                currency="GBP",
+                due_on=now.date(),
+            )
+        )
     elif to == S.CLOSING:
         award = _award(session, application, status=AwardStatus.APPROVED)
         milestone = Milestone(award=award, sequence=1, title="Start-up meeting", due_on=now.date())
@@ -72,8 +105,15 @@ def satisfy_guards(session: Session, application: Application, to: ApplicationSt
 
 
 def _document(session: Session, application: Application, name: str, purpose: DocumentPurpose) -> Document:
-    document = Document(application=application, purpose=purpose, key=f"{application.id}/{name}",
-                        filename=name, content_type="text/html", size=1, sha256="0" * 64)
+    document = Document(
+        application=application,
+        purpose=purpose,
+        key=f"{application.id}/{name}",
+        filename=name,
+        content_type="text/html",
+        size=1,
+        sha256="0" * 64,
+    )
     session.add(document)
     session.flush()
     return document
@@ -106,9 +146,15 @@ def test_allowed_change_checks_guards_then_audits(session: Session, from_status,
     session.flush()
     assert application.status == to_status
     assert (entry.actor, entry.from_status, entry.to_status, entry.reason) == (
-        "admin:alex", from_status, to_status, reason)
+        "admin:alex",
+        from_status,
+        to_status,
+        reason,
+    )
     assert _audit_rows(session, application) == [entry]
-    assert session.info["events"][-1] == StatusChanged(application.id, from_status, to_status, "admin:alex", reason)
+    assert session.info["events"][-1] == StatusChanged(
+        application.id, from_status, to_status, "admin:alex", reason
+    )
 
 
 @pytest.mark.parametrize("from_status", sorted(s for s in S if S.WITHDRAWN in TRANSITIONS[s]))
@@ -144,6 +190,6 @@ def test_every_status_has_labels_and_every_terminal_status_is_reachable() -> Non
                 reachable.add(target)
                 frontier.append(target)
     assert reachable == set(S)
-    assert TERMINAL_STATUSES == {S.INELIGIBLE, S.NOT_FUNDED, S.WITHDRAWN, S.CLOSED}
+    assert {S.INELIGIBLE, S.NOT_FUNDED, S.WITHDRAWN, S.CLOSED} == TERMINAL_STATUSES
     for info in STATUSES.values():
         assert info.staff_label and info.applicant_label

@@ -302,4 +302,3 @@ def test_hashing_reader_yields_head_then_stream_and_hashes_everything() -> None:
     assert reader.read(4) == b""
     assert (reader.size, reader.sha256) == (8, hashlib.sha256(b"abcdefgh").hexdigest())
     assert not reader.seekable()
-

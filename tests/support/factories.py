@@ -23,9 +23,14 @@ def make_round(session: Session, **overrides: Any) -> FundingRound:
     n = next(_counter)
     now = dt.datetime.now(dt.UTC)
     values: dict[str, Any] = {
-        "name": f"Pilot round {n}", "slug": f"pilot-round-{n}", "opens_at": now - dt.timedelta(days=30),
-        "closes_at": now + dt.timedelta(days=30), "decision_by": (now + dt.timedelta(days=90)).date(),
-        "pot": Decimal("200000"), "max_award": Decimal("50000"), "currency": "GBP",
+        "name": f"Pilot round {n}",
+        "slug": f"pilot-round-{n}",
+        "opens_at": now - dt.timedelta(days=30),
+        "closes_at": now + dt.timedelta(days=30),
+        "decision_by": (now + dt.timedelta(days=90)).date(),
+        "pot": Decimal("200000"),
+        "max_award": Decimal("50000"),
+        "currency": "GBP",
     }
     funding_round = FundingRound(**(values | overrides))
     session.add(funding_round)
@@ -45,24 +50,35 @@ def make_form(**overrides: Any) -> ApplicationForm:
     values: dict[str, Any] = {
         "title": "Walking groups for people with long COVID",
         "summary": "We will test if weekly walking groups help people with long COVID feel less alone.",
-        "co_leads": [CoLeadInput(name="Sam Carer", email=f"sam{next(_counter)}@example.org", lived_experience=True)],
+        "co_leads": [
+            CoLeadInput(name="Sam Carer", email=f"sam{next(_counter)}@example.org", lived_experience=True)
+        ],
         "budget": [
-            BudgetLineInput(category=BudgetCategory.INVOLVEMENT_PAYMENT, description="Paying partners",
-                            amount=Decimal("3000")),
-            BudgetLineInput(category=BudgetCategory.STAFF, description="Project worker", amount=Decimal("9000")),
+            BudgetLineInput(
+                category=BudgetCategory.INVOLVEMENT_PAYMENT,
+                description="Paying partners",
+                amount=Decimal("3000"),
+            ),
+            BudgetLineInput(
+                category=BudgetCategory.STAFF, description="Project worker", amount=Decimal("9000")
+            ),
         ],
     }
     return ApplicationForm(**(values | overrides))
 
 
 def make_application(
-    session: Session, *, status: ApplicationStatus = ApplicationStatus.DRAFT,
-    funding_round: FundingRound | None = None, **form_overrides: Any,
+    session: Session,
+    *,
+    status: ApplicationStatus = ApplicationStatus.DRAFT,
+    funding_round: FundingRound | None = None,
+    **form_overrides: Any,
 ) -> Application:
     """A valid application put straight into `status` (test set-up only: it skips the guards)."""
     funding_round = funding_round or make_round(session)
-    application = create_draft(session, funding_round=funding_round, applicant=make_person(session),
-                               form=make_form(**form_overrides))
+    application = create_draft(
+        session, funding_round=funding_round, applicant=make_person(session), form=make_form(**form_overrides)
+    )
     application.status = status
     session.flush()
     return application

@@ -1,0 +1,35 @@
+# cogrant's everyday commands. Everything installs into .venv with the versions in constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install install-test up demo test lint benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+
+up: install
+	$(BIN)/cogrant up
+
+demo: install
+	$(BIN)/cogrant demo
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+benchmark: install
+	$(BIN)/python benchmarks/lifecycle.py --applications 1000
+
+clean:
+	rm -rf $(VENV) .cogrant .pytest_cache .ruff_cache
