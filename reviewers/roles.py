@@ -1,21 +1,15 @@
 """Responsible for the plain inputs that describe one funding round to the reviewer logic.
 
-Reviewer groups, their plain-language labels, and the frozen "slots" (one per application and one per
-reviewer) that the service layer builds from database rows. Nothing here touches a database.
+Plain-language labels of the reviewer groups (`models.enums.ReviewerType`), and the frozen "slots" (one
+per application and one per reviewer) that the service layer builds from database rows. Nothing here
+touches a database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class ReviewerType(StrEnum):
-    """The groups reviewers belong to; equal to the strings the database stores."""
-
-    LIVED_EXPERIENCE = "lived_experience"
-    SCIENTIST = "scientist"
-    COMMUNITY_PRACTICE = "community_practice"
+from models.enums import ReviewerType
 
 
 TYPE_LABELS: dict[str, str] = {
