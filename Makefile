@@ -13,6 +13,8 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 
 install-test: $(BIN)/python
+	@# Page tests drive Debian's Chromium through Playwright (a downloaded browser does not work here).
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 
 up: install

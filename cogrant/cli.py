@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -114,11 +115,21 @@ def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str]) ->
     )
 
 
+def _stop_on_sigterm() -> None:
+    """A service manager's SIGTERM stops everything as cleanly as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def command_up(args: argparse.Namespace) -> int:
     from prefect import serve
 
     from flows.deployments import deployments
 
+    _stop_on_sigterm()
     settings = load_settings()
     os.environ["COGRANT_DATA_DIR"] = str(settings.data_dir.expanduser().resolve())
     with EmbeddedStack(settings) as stack:

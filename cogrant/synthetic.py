@@ -116,6 +116,10 @@ def _reviewers(session: Session, *, count: int, load: int, rng: random.Random) -
             session, name=f"Reviewer {n + 1}", email=f"reviewer{n + 1}@{DOMAIN}", organisation=organisation
         )
         topics = rng.sample(TOPICS, 2)
+        if person.reviewer_profile is not None:  # a reviewer from an earlier synthetic round
+            person.reviewer_profile.max_load = max(person.reviewer_profile.max_load, load)
+            people.append(person)
+            continue
         session.add(
             ReviewerProfile(
                 person=person,

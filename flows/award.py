@@ -29,7 +29,7 @@ from services.awards import (
     awards_awaiting_approval,
     decide_award,
     propose_awards,
-    set_up_award,
+    set_up_awards,
 )
 
 DAY = 24 * 3600
@@ -111,10 +111,8 @@ async def award_decision(
 def set_up(award_ids: list[int], start: dt.date) -> int:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
-        for award_id in award_ids:
-            set_up_award(
-                uow.session, app.store, uow.session.get(Award, award_id), start=start, actor="flow:award"
-            )
+        awards = [uow.session.get(Award, award_id) for award_id in award_ids]
+        set_up_awards(uow.session, app.store, awards, start=start, actor="flow:award")
         uow.commit()
     return len(award_ids)
 

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
-from services.closeout import publish_celebration, reports_ready_to_celebrate
+from services.closeout import publish_celebrations, reports_ready_to_celebrate
 from services.milestones import sweep_check_ins
 
 
@@ -43,10 +43,8 @@ async def milestone_check_ins(today: dt.date | None = None, remind_days: int = 1
 @task(name="publish-celebrations", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
 def publish(application_ids: list[int]) -> list[str]:
     app = get_app()
-    keys = []
     with own_code("close-out"), app.unit_of_work() as uow:
-        for application_id in application_ids:
-            keys.append(publish_celebration(uow.session, app.store, application_id, actor="flow:close-out"))
+        keys = publish_celebrations(uow.session, app.store, application_ids, actor="flow:close-out")
         uow.commit()
     return keys
 

@@ -7,6 +7,7 @@ whatever is due, and administrators start the panel and award flows from the Pre
 from __future__ import annotations
 
 from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
 
 from flows.award import award, award_decision
 from flows.delivery import close_out, milestone_check_ins
@@ -15,6 +16,8 @@ from flows.notifications import send_notifications
 from flows.review import panel, review_round
 
 TAGS = ["cogrant"]
+# Module paths ("flows.award.award"), not file paths: runs load the installed package from any directory.
+BY_MODULE = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": TAGS}
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -22,44 +25,44 @@ def deployments() -> list[RunnerDeployment]:
         intake.to_deployment(
             name="intake",
             interval=300,
-            tags=TAGS,
+            **BY_MODULE,
             description="Screen and acknowledge submitted applications (every 5 minutes)",
         ),
         review_round.to_deployment(
             name="review-round",
             cron="0 7 * * *",
-            tags=TAGS,
+            **BY_MODULE,
             description="Assign joint panels and gather reviews in (daily)",
         ),
         panel.to_deployment(
             name="panel",
-            tags=TAGS,
+            **BY_MODULE,
             description="Record the co-chaired panel's decisions (run it after the meeting)",
         ),
         award.to_deployment(
             name="award",
-            tags=TAGS,
+            **BY_MODULE,
             description="Ask administrators to approve each award, then letters and tranches",
         ),
         award_decision.to_deployment(
-            name="award-decision", tags=TAGS, description="One administrator decision on one award"
+            name="award-decision", **BY_MODULE, description="One administrator decision on one award"
         ),
         milestone_check_ins.to_deployment(
             name="milestone-check-ins",
             cron="0 8 * * *",
-            tags=TAGS,
+            **BY_MODULE,
             description="Reminders, overdue check-ins, tranche releases (daily)",
         ),
         close_out.to_deployment(
             name="close-out",
             cron="0 9 * * *",
-            tags=TAGS,
+            **BY_MODULE,
             description="Celebration reports from final reports (daily)",
         ),
         send_notifications.to_deployment(
             name="send-notifications",
             interval=60,
-            tags=TAGS,
+            **BY_MODULE,
             description="Send queued e-mails (every minute)",
         ),
     ]

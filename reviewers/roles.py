@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from models.enums import ReviewerType
 
-
 TYPE_LABELS: dict[str, str] = {
     ReviewerType.LIVED_EXPERIENCE: "lived-experience",
     ReviewerType.SCIENTIST: "scientist",

@@ -19,7 +19,7 @@ from models.lifecycle import ApplicationStatus
 from models.review import PanelDecision
 from models.schemas import AwardDecisionInput
 from models.status_change import change_status
-from services.documents import store_document
+from services.documents import NewDocument, store_documents
 from services.rendering import render_document
 from storage.documents import DocumentStore
 
@@ -123,8 +123,8 @@ def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
     return [first, *[each] * (count - 2), amount - first - each * (count - 2)]
 
 
-def set_up_award(session: Session, store: DocumentStore, award: Award, *, start: dt.date, actor: str) -> None:
-    """Letter, milestones and tranches for an approved award, then delivery starts. Safe to repeat."""
+def _plan_award(session: Session, award: Award, *, start: dt.date) -> NewDocument | None:
+    """Dates, milestones and tranches for an approved award; its letter if it has none yet."""
     application = award.application
     if award.status != AwardStatus.APPROVED:
         raise DomainError(f"award {award.id} is {award.status}, not approved")
@@ -148,27 +148,40 @@ def set_up_award(session: Session, store: DocumentStore, award: Award, *, start:
             )
             for n, (milestone, amount) in enumerate(zip(award.milestones, amounts, strict=True))
         ]
-    if award.letter_document_id is None:
-        letter = render_document(
-            "award_letter.html",
-            {"award": award, "application": application, "funding_round": application.round},
-        )
-        document = store_document(
-            session,
-            store,
-            application=application,
-            purpose=DocumentPurpose.AWARD_LETTER,
-            key=f"awards/{application.reference}/award-letter.html",
-            filename="award-letter.html",
-            data=letter.encode(),
-            content_type="text/html; charset=utf-8",
-        )
-        award.letter_document_id = document.id
+    if award.letter_document_id is not None:
+        return None
+    letter = render_document(
+        "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
+    )
+    return NewDocument(
+        application=application,
+        purpose=DocumentPurpose.AWARD_LETTER,
+        key=f"awards/{application.reference}/award-letter.html",
+        filename="award-letter.html",
+        data=letter.encode(),
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def set_up_awards(
+    session: Session, store: DocumentStore, awards: list[Award], *, start: dt.date, actor: str
+) -> None:
+    """Letters, milestones and tranches for approved awards, then delivery starts. Safe to repeat."""
+    letters = {award.id: _plan_award(session, award, start=start) for award in awards}
+    pending = [letter for letter in letters.values() if letter is not None]
+    stored = dict(
+        zip([letter.key for letter in pending], store_documents(session, store, pending), strict=True)
+    )
+    for award in awards:
+        letter = letters[award.id]
+        if letter is not None:
+            award.letter_document_id = stored[letter.key].id
     session.flush()
-    if application.status == S.AWARDED:
-        change_status(
-            session, application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
-        )
+    for award in awards:
+        if award.application.status == S.AWARDED:
+            change_status(
+                session, award.application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
+            )
 
 
 def approved_awards_to_set_up(session: Session, *, round_id: int) -> list[Award]:

@@ -13,7 +13,7 @@ from models.errors import DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
-from services.documents import store_document
+from services.documents import NewDocument, store_documents
 from services.rendering import render_document
 from storage.documents import DocumentStore
 
@@ -50,47 +50,64 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
     return list(session.scalars(query.order_by(Application.id)))
 
 
-def publish_celebration(session: Session, store: DocumentStore, application_id: int, *, actor: str) -> str:
-    """Render the celebration report, store it, close the project. Returns the document key."""
-    application = session.get(Application, application_id)
-    report = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application_id))
-    if application is None or report is None:
-        raise NotFound(f"application {application_id} has no final report yet")
-    if report.celebration_document_id is None:
-        award = session.scalar(select(Award).where(Award.application_id == application_id))
-        check_ins = (
-            session.scalars(
-                select(CheckIn)
-                .join(Milestone)
-                .where(Milestone.award_id == award.id)
-                .order_by(Milestone.sequence)
-            ).all()
-            if award
-            else []
+def _celebration(session: Session, application: Application, report: CloseOutReport) -> NewDocument:
+    award = session.scalar(select(Award).where(Award.application_id == application.id))
+    check_ins = (
+        session.scalars(
+            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
+        ).all()
+        if award
+        else []
+    )
+    html = render_document(
+        "celebration_report.html",
+        {
+            "application": application,
+            "report": report,
+            "award": award,
+            "check_ins": check_ins,
+            "co_leads": application.co_leads,
+            "funding_round": application.round,
+        },
+    )
+    return NewDocument(
+        application=application,
+        purpose=DocumentPurpose.CELEBRATION_REPORT,
+        key=f"celebrations/{application.reference}/celebration-report.html",
+        filename="celebration-report.html",
+        data=html.encode(),
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def publish_celebrations(
+    session: Session, store: DocumentStore, application_ids: list[int], *, actor: str
+) -> list[str]:
+    """Render each celebration report, store them, close the projects. Returns the document keys."""
+    reports = {
+        report.application_id: report
+        for report in session.scalars(
+            select(CloseOutReport).where(CloseOutReport.application_id.in_(application_ids))
         )
-        html = render_document(
-            "celebration_report.html",
-            {
-                "application": application,
-                "report": report,
-                "award": award,
-                "check_ins": check_ins,
-                "co_leads": application.co_leads,
-                "funding_round": application.round,
-            },
-        )
-        document = store_document(
-            session,
-            store,
-            application=application,
-            purpose=DocumentPurpose.CELEBRATION_REPORT,
-            key=f"celebrations/{application.reference}/celebration-report.html",
-            filename="celebration-report.html",
-            data=html.encode(),
-            content_type="text/html; charset=utf-8",
-        )
+    }
+    missing = sorted(set(application_ids) - reports.keys())
+    if missing:
+        raise NotFound(f"applications {missing} have no final report yet")
+    to_make = [
+        (report, _celebration(session, report.application, report))
+        for report in (reports[application_id] for application_id in application_ids)
+        if report.celebration_document_id is None
+    ]
+    stored = store_documents(session, store, [document for _, document in to_make])
+    for (report, _), document in zip(to_make, stored, strict=True):
         report.celebration_document_id = document.id
-        session.flush()
-    if application.status == S.CLOSING:
-        change_status(session, application, S.CLOSED, actor=actor, reason="celebration report shared")
-    return session.get(Document, report.celebration_document_id).key
+    session.flush()
+    keys = []
+    for application_id in application_ids:
+        report = reports[application_id]
+        if report.application.status == S.CLOSING:
+            change_status(
+                session, report.application, S.CLOSED, actor=actor, reason="celebration report shared"
+            )
+        keys.append(session.get(Document, report.celebration_document_id).key)
+    return keys

@@ -1,42 +1,59 @@
-"""Responsible for putting a file in the document store and recording it in the database."""
+"""Responsible for putting files in the document store and recording them in the database.
+
+A batch is uploaded in parallel (the S3 client is thread-safe and uploads mostly wait on the network),
+then recorded; keys already recorded are neither uploaded nor recorded again, so re-runs add nothing.
+"""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application, Document
 from models.enums import DocumentPurpose
-from storage.documents import DocumentStore
+from storage.documents import DocumentStore, StoredObject
+
+UPLOAD_WORKERS = 8
 
 
-def store_document(
-    session: Session,
-    store: DocumentStore,
-    *,
-    application: Application,
-    purpose: DocumentPurpose,
-    key: str,
-    filename: str,
-    data: bytes,
-    content_type: str,
-    uploaded_by_id: int | None = None,
-) -> Document:
-    """Upload then record; the same key again returns the recorded document (re-runs upload nothing new)."""
-    existing = session.scalar(select(Document).where(Document.key == key))
-    if existing is not None:
-        return existing
-    stored = store.put(key, data, content_type=content_type)
-    document = Document(
-        application=application,
-        purpose=purpose,
-        key=stored.key,
-        filename=filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        uploaded_by_id=uploaded_by_id,
-    )
-    session.add(document)
+@dataclass(frozen=True)
+class NewDocument:
+    application: Application
+    purpose: DocumentPurpose
+    key: str
+    filename: str
+    data: bytes
+    content_type: str
+    uploaded_by_id: int | None = None
+
+
+def store_documents(session: Session, store: DocumentStore, documents: list[NewDocument]) -> list[Document]:
+    """Upload and record each document; returns the recorded documents in the order given."""
+    recorded = {
+        document.key: document
+        for document in session.scalars(select(Document).where(Document.key.in_([d.key for d in documents])))
+    }
+    to_upload = [document for document in documents if document.key not in recorded]
+
+    def upload(document: NewDocument) -> StoredObject:
+        return store.put(document.key, document.data, content_type=document.content_type)
+
+    with ThreadPoolExecutor(max_workers=min(UPLOAD_WORKERS, max(1, len(to_upload)))) as pool:
+        stored = list(pool.map(upload, to_upload))
+    for document, result in zip(to_upload, stored, strict=True):
+        recorded[document.key] = Document(
+            application=document.application,
+            purpose=document.purpose,
+            key=result.key,
+            filename=document.filename,
+            content_type=result.content_type,
+            size=result.size,
+            sha256=result.sha256,
+            uploaded_by_id=document.uploaded_by_id,
+        )
+        session.add(recorded[document.key])
     session.flush()
-    return document
+    return [recorded[document.key] for document in documents]

@@ -29,6 +29,15 @@ DEPLOYMENTS = {
     "close-out",
     "send-notifications",
 }
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 pytestmark = pytest.mark.slow
 
 
@@ -102,6 +111,7 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
         assert all(
             Path(path).read_text().startswith("<!doctype html>") for path in summary["celebration_reports"]
         )
+        _approve_a_slate_in_the_prefect_ui(data_dir, port)
         runs = _post(f"http://127.0.0.1:{port}/api/flow_runs/filter", {"limit": 200})
         flows = {f["id"]: f["name"] for f in _post(f"http://127.0.0.1:{port}/api/flows/filter", {})}
         assert {"intake", "review-round", "panel", "award", "milestone-check-ins", "close-out"} <= {
@@ -113,6 +123,124 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
     assert up.returncode == 0, output
     assert "Stopped." in output
     assert not (data_dir / "stack.json").exists()
+
+
+def _round_at_panel(data_dir: Path, api_url: str) -> int:
+    """A fresh round taken to panel in a separate process, as the earlier stages' flows would."""
+    script = f"""
+import asyncio, sys
+from pathlib import Path
+from cogrant import synthetic
+from cogrant.composition import build_app
+from cogrant.config import load_settings
+from cogrant.stack.embedded import StackEndpoints
+from flows.intake import intake
+from flows.review import panel, review_round
+from flows.runtime import install_app
+from models.schemas import PanelInput
+
+app = build_app(load_settings(), endpoints=StackEndpoints.read(Path({str(data_dir)!r})))
+install_app(app)
+
+async def main():
+    with app.unit_of_work() as uow:
+        seeded = synthetic.seed_round(uow.session, applications=8, reviewers=8, seed=5, label="ui-approval")
+        uow.commit()
+    await intake(round_id=seeded.round_id)
+    await review_round(round_id=seeded.round_id)
+    with app.unit_of_work() as uow:
+        synthetic.submit_reviews(uow.session, round_id=seeded.round_id)
+        uow.commit()
+    await review_round(round_id=seeded.round_id)
+    chairs = PanelInput(lived_experience_chair_id=seeded.lived_experience_chair_id,
+                        scientist_chair_id=seeded.scientist_chair_id)
+    await panel(round_id=seeded.round_id, decision=chairs)
+    print(seeded.round_id)
+
+asyncio.run(main())
+"""
+    environment = _environment(data_dir, 0) | {"PREFECT_API_URL": api_url}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def _flow_run_state(port: int, flow_run_id: str) -> str:
+    [run] = _post(
+        f"http://127.0.0.1:{port}/api/flow_runs/filter", {"flow_runs": {"id": {"any_": [flow_run_id]}}}
+    )
+    return str(run["state_type"])
+
+
+def _wait_for_state(port: int, flow_run_id: str, wanted: str, timeout: float) -> None:
+    deadline, state = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        state = _flow_run_state(port, flow_run_id)
+        if state == wanted:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"flow run {flow_run_id} is {state}, not {wanted}, after {timeout}s")
+
+
+def _approve_a_slate_in_the_prefect_ui(data_dir: Path, port: int) -> None:
+    """An administrator starts the `award` deployment and approves its paused slate in the real UI."""
+    from playwright.sync_api import sync_playwright
+
+    round_id = _round_at_panel(data_dir, f"http://127.0.0.1:{port}/api")
+    deployment = _post(
+        f"http://127.0.0.1:{port}/api/deployments/filter", {"deployments": {"name": {"any_": ["award"]}}}
+    )[0]
+    run = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/deployments/{deployment['id']}/create_flow_run",
+                data=json.dumps({"parameters": {"round_id": round_id}}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            ),
+            timeout=10,
+        ).read()
+    )
+    _wait_for_state(port, run["id"], "PAUSED", timeout=120)
+    note = "Approved at the panel meeting"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
+        page.get_by_role("button", name="Resume").first.click()
+        dialog = page.get_by_role("dialog")
+        assert "awards proposed by the panel" in dialog.inner_text(timeout=20000)
+        dialog.get_by_role("textbox").last.fill(note)
+        dialog.get_by_role("button", name="Submit").click()
+        _wait_for_state(port, run["id"], "COMPLETED", timeout=120)
+        browser.close()
+    _assert_awards_set_up(data_dir, round_id, note)
+
+
+def _assert_awards_set_up(data_dir: Path, round_id: int, note: str) -> None:
+    from sqlalchemy import select
+
+    from cogrant.composition import build_app
+    from cogrant.config import Settings
+    from cogrant.stack.embedded import StackEndpoints
+    from models import Application, Award
+    from models.lifecycle import ApplicationStatus
+
+    app = build_app(Settings(data_dir=data_dir), endpoints=StackEndpoints.read(data_dir))
+    try:
+        with app.unit_of_work() as uow:
+            awards = uow.session.scalars(
+                select(Award).join(Application).where(Application.round_id == round_id)
+            ).all()
+            assert awards
+            for award in awards:
+                assert award.decision_note == note and "Prefect UI" in (award.decided_by or "")
+                assert award.application.status == ApplicationStatus.IN_DELIVERY
+                assert award.letter_document_id is not None and len(award.payments) == len(award.milestones)
+    finally:
+        app.close()
 
 
 def test_an_unusable_setting_stops_start_up_naming_it(data_dir: Path) -> None:

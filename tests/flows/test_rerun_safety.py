@@ -48,7 +48,7 @@ from models.lifecycle import ApplicationStatus
 from models.schemas import AwardDecisionInput, PanelInput
 from notifications.outbox import InvalidAddress
 from notifications.relay import message_id_for
-from services.awards import decide_award, propose_awards, set_up_award
+from services.awards import decide_award, propose_awards, set_up_awards
 from services.intake import screen_applications
 from services.milestones import sweep_check_ins
 from services.panel import decide_round
@@ -255,8 +255,8 @@ def approved(app: App) -> list[int]:
 def in_delivery(app: App) -> list[int]:
     award_ids = approved(app)
     with app.unit_of_work() as uow:
-        for award_id in award_ids:
-            set_up_award(uow.session, app.store, uow.session.get(Award, award_id), start=START, actor=ACTOR)
+        awards = [uow.session.get(Award, award_id) for award_id in award_ids]
+        set_up_awards(uow.session, app.store, awards, start=START, actor=ACTOR)
         uow.commit()
     return award_ids
 
