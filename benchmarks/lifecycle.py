@@ -91,7 +91,7 @@ def main() -> None:
                 "stage_seconds": summary.stage_seconds,
                 "seconds_per_application": per_application,
                 "own_code_seconds": summary.own_code_seconds,
-                "simulated_people_seconds": round(summary.people_seconds, 2),
+                "simulated_people_seconds": summary.people_seconds,
                 "prefect_bookkeeping_share": round((flow_wall - flow_own) / flow_wall, 3),
                 "own_code_share": round(flow_own / flow_wall, 3),
                 "statuses": summary.statuses,

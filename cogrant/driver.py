@@ -41,7 +41,7 @@ class RoundSummary:
     celebration_keys: list[str]
     stage_seconds: dict[str, float] = field(default_factory=dict)  # the flows of each stage
     own_code_seconds: dict[str, float] = field(default_factory=dict)  # cogrant's code inside those flows
-    people_seconds: float = 0.0  # the simulated people: applying, reviewing, checking in, reporting
+    people_seconds: dict[str, float] = field(default_factory=dict)  # the simulated people, by what they do
 
 
 async def approve_awards_while(
@@ -85,7 +85,7 @@ async def drive_round(
         seeded = synthetic.seed_round(uow.session, applications=applications, reviewers=reviewers, seed=seed)
         uow.commit()
     round_id = seeded.round_id
-    timed("people", began)
+    timed("people:apply", began)
     progress(f"Seeded round {round_id}: {applications} applications submitted, {reviewers} reviewers")
 
     began = time.perf_counter()
@@ -100,7 +100,7 @@ async def drive_round(
     with app.unit_of_work() as uow:
         reviews = synthetic.submit_reviews(uow.session, round_id=round_id, seed=seed)
         uow.commit()
-    timed("people", began)
+    timed("people:review", began)
     began = time.perf_counter()
     scored = await review_round(round_id=round_id)
     timed("review", began)
@@ -135,7 +135,7 @@ async def drive_round(
         with app.unit_of_work() as uow:
             synthetic.file_check_ins(uow.session, round_id=round_id, due_by=due)
             uow.commit()
-        timed("people", began)
+        timed("people:check-in", began)
         began = time.perf_counter()
         await milestone_check_ins(today=due)
         timed("check-ins", began)
@@ -145,7 +145,7 @@ async def drive_round(
     with app.unit_of_work() as uow:
         synthetic.file_final_reports(uow.session, round_id=round_id)
         uow.commit()
-    timed("people", began)
+    timed("people:report", began)
     began = time.perf_counter()
     closed = await close_out(round_id=round_id)
     timed("close-out", began)
@@ -191,7 +191,7 @@ def _summary(app: App, round_id: int, applications: int, stages: dict[str, float
                 .order_by(Document.id)
             )
         )
-    people = stages.pop("people", 0.0)
+    people = {stage.split(":")[1]: stages.pop(stage) for stage in list(stages) if stage.startswith("people:")}
     return RoundSummary(
         round_id=round_id,
         applications=applications,

@@ -10,12 +10,15 @@ from prefect.cache_policies import NO_CACHE
 from flows.runtime import get_app, own_code
 from notifications.relay import send_pending
 
+# Sending waits on the SMTP server's replies; three connections overlap those waits.
+RELAY_CONNECTIONS = 3
+
 
 @task(name="deliver-notifications", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
 def deliver_notifications(stage: str = "notifications") -> dict[str, int]:
     app = get_app()
     with own_code(stage):
-        return asdict(send_pending(app.sessions, app.smtp))
+        return asdict(send_pending(app.sessions, app.smtp, connections=RELAY_CONNECTIONS))
 
 
 @flow(name="send-notifications", log_prints=True)

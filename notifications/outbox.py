@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 _FORBIDDEN_IN_ADDRESS = frozenset(',;:<>"()[]\\')
 
 
+_PENDING_KEY = "outbox_pending_by_dedupe_key"
+
+
 class InvalidAddress(CograntError):
     """An e-mail address is not usable as a single recipient."""
 
@@ -58,14 +61,16 @@ def enqueue(
         attempts=0,
     )
     session.add(message)
+    # Remembered by key, so finding it again does not scan every new object in the session.
+    session.info.setdefault(_PENDING_KEY, {})[dedupe_key] = message
     return message
 
 
 def find_message(session: Session, dedupe_key: str) -> OutboxMessage | None:
     """The message with `dedupe_key` added to this session or already in the database, if any."""
-    for obj in session.new:
-        if isinstance(obj, OutboxMessage) and obj.dedupe_key == dedupe_key:
-            return obj
+    pending = session.info.get(_PENDING_KEY, {}).get(dedupe_key)
+    if pending is not None and pending in session:
+        return pending
     # Do not flush the caller's other half-built objects just to look for a message.
     with session.no_autoflush:
         return session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()

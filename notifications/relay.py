@@ -26,6 +26,7 @@ import smtplib
 import ssl
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import Message
@@ -87,14 +88,62 @@ def send_pending(
     batch_size: int = 100,
     max_attempts: int = 5,
     max_batches: int | None = None,
+    connections: int = 1,
 ) -> RelayReport:
     """Send pending messages, oldest first, until none are left to try (or `max_batches` batches ran).
 
     If the server cannot be reached, the next batch is deferred (attempts + 1) and the run stops.
     Wrong credentials or a server without STARTTLS raise ConfigurationError and change nothing.
+    With `connections` > 1, as many SMTP connections send side by side (each leases its own batches),
+    on PostgreSQL only: SQLite cannot lock rows, so there one connection sends.
     """
-    if batch_size < 1 or max_attempts < 1:
-        raise ValueError("batch_size and max_attempts must be at least 1")
+    if batch_size < 1 or max_attempts < 1 or connections < 1:
+        raise ValueError("batch_size, max_attempts and connections must be at least 1")
+    with session_factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            connections = 1
+    if connections > 1 and not _reachable(smtp):
+        connections = 1  # one relay defers one batch and says why; several would count each try twice
+    if connections == 1:
+        return _relay(
+            session_factory, smtp, batch_size=batch_size, max_attempts=max_attempts, max_batches=max_batches
+        )
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        reports = list(
+            pool.map(
+                lambda _: _relay(
+                    session_factory,
+                    smtp,
+                    batch_size=batch_size,
+                    max_attempts=max_attempts,
+                    max_batches=max_batches,
+                ),
+                range(connections),
+            )
+        )
+    return RelayReport(
+        sent=sum(r.sent for r in reports),
+        failed=sum(r.failed for r in reports),
+        deferred=sum(r.deferred for r in reports),
+    )
+
+
+def _reachable(smtp: SmtpSettings) -> bool:
+    try:
+        _close(_connect(smtp))
+    except OSError:
+        return False
+    return True
+
+
+def _relay(
+    session_factory: Callable[[], Session],
+    smtp: SmtpSettings,
+    *,
+    batch_size: int,
+    max_attempts: int,
+    max_batches: int | None,
+) -> RelayReport:
     counts: Counter[str] = Counter()
     tried = _Cursor()
     batches = 0
@@ -202,8 +251,8 @@ def _claim(session_factory: Callable[[], Session], tried: _Cursor, *, limit: int
 
 
 def _commit_mark(session: Session) -> None:
-    """Commit one message's outcome. On PostgreSQL without waiting for the disk: only a crash of the
-    database server itself could lose the mark (and resend that message), never a crash of ours."""
+    """Commit one message's outcome. On PostgreSQL without waiting for the disk (for this transaction
+    only): only a crash of the database server itself could lose the mark and resend that message."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit = off"))
     session.commit()

@@ -94,13 +94,19 @@ def release_earned_tranches(session: Session, *, today: dt.date) -> list[int]:
 
 
 def start_closing_when_done(session: Session, *, actor: str) -> list[int]:
-    in_delivery = session.scalars(
-        select(Application).where(Application.status == S.IN_DELIVERY).order_by(Application.id)
+    """Projects in delivery with milestones, every one of them checked in, move on to close-out."""
+    unreported = (
+        select(Milestone.id)
+        .where(Milestone.award_id == Award.id, ~Milestone.check_in.has())
+        .correlate(Award)
+        .exists()
+    )
+    done = session.scalars(
+        select(Application)
+        .join(Award, Award.application_id == Application.id)
+        .where(Application.status == S.IN_DELIVERY, Award.milestones.any(), ~unreported)
+        .order_by(Application.id)
     ).all()
-    moved = []
-    for application in in_delivery:
-        award = session.scalar(select(Award).where(Award.application_id == application.id))
-        if award is not None and award.milestones and all(m.check_in is not None for m in award.milestones):
-            change_status(session, application, S.CLOSING, actor=actor, reason="every check-in received")
-            moved.append(application.id)
-    return moved
+    for application in done:
+        change_status(session, application, S.CLOSING, actor=actor, reason="every check-in received")
+    return [application.id for application in done]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -97,7 +97,7 @@ def assign_round(
             .order_by(Application.id)
         )
     )
-    if not applications:
+    if not applications or _every_panel_full(session, funding_round, applications):
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
     _record_automatic_conflicts(session, application_slots, reviewer_slots)
@@ -140,6 +140,23 @@ def assign_round(
         outcome.new_assignments.append(assignment)
     session.flush()
     return outcome
+
+
+def _every_panel_full(session: Session, funding_round: FundingRound, applications: list[Application]) -> bool:
+    """True when a re-run has nothing to add: every application has its whole panel already."""
+    counts = Counter(
+        session.execute(
+            select(Assignment.application_id, Assignment.reviewer_type).where(
+                Assignment.round_id == funding_round.id
+            )
+        ).tuples()
+    )
+    makeup = funding_round.panel_makeup()
+    return all(
+        counts[(application.id, kind)] >= need
+        for application in applications
+        for kind, need in makeup.items()
+    )
 
 
 def _record_automatic_conflicts(
