@@ -15,11 +15,11 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Self
 
 from cogrant.stack.ports import DEFAULT_HOST, port_is_open, wait_for_http
 from cogrant.stack.postgres import EmbeddedPostgres
+from cogrant.stack.process import LocalServer
 
 DEFAULT_PORT = 4200
 PREFECT_DATABASE = "prefect"
@@ -36,7 +36,7 @@ def prefect_database_url(postgres: EmbeddedPostgres, database: str = PREFECT_DAT
     return postgres.sqlalchemy_url(database, driver="asyncpg")
 
 
-class PrefectServer:
+class PrefectServer(LocalServer):
     """`prefect server start` on host:port, with its database at `database_url`."""
 
     def __init__(
@@ -163,14 +163,6 @@ class PrefectServer:
         except FileNotFoundError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _raise_if_exited(self) -> None:
         if self._process is not None and self._process.poll() is not None:

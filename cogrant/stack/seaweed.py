@@ -37,8 +37,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Self
+
+from cogrant.stack.process import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def weed_executable() -> Path:
     return Path(found)
 
 
-class SeaweedS3Server:
+class SeaweedS3Server(LocalServer):
     """`weed mini` with its data in `data_dir`, serving S3 on http://host:port with one identity."""
 
     def __init__(
@@ -186,14 +187,6 @@ class SeaweedS3Server:
         if self._log is not None:
             self._log.close()
             self._log = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- the command -------------------------------------------------------------------------------
 

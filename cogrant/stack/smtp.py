@@ -17,12 +17,12 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self, cast
 
 from aiosmtpd.controller import Controller
 
 from cogrant.stack.ports import DEFAULT_HOST, free_port
+from cogrant.stack.process import LocalServer
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class _StoringHandler:
         return "250 Message accepted for delivery"
 
 
-class DevSMTPServer:
+class DevSMTPServer(LocalServer):
     """An aiosmtpd server on host:port (a free port by default) that stores all mail it gets."""
 
     def __init__(
@@ -150,14 +150,6 @@ class DevSMTPServer:
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

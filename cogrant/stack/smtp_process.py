@@ -9,13 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from cogrant.stack.ports import DEFAULT_HOST, free_port, wait_for_port
+from cogrant.stack.process import LocalServer, terminate
 
 
-class SmtpCatcherProcess:
+class SmtpCatcherProcess(LocalServer):
     def __init__(
         self, mail_dir: Path, *, host: str = DEFAULT_HOST, port: int | None = None, timeout: float = 20.0
     ) -> None:
@@ -50,19 +50,4 @@ class SmtpCatcherProcess:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        terminate(process, timeout=10)

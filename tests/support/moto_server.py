@@ -13,10 +13,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from types import TracebackType
 from typing import IO, Self
 
 from cogrant.stack.ports import free_port
+from cogrant.stack.process import LocalServer, terminate
 
 HOST = "127.0.0.1"
 
@@ -25,7 +25,7 @@ class MotoServerError(RuntimeError):
     """The moto server did not start."""
 
 
-class MotoServer:
+class MotoServer(LocalServer):
     """`python -m moto.server` on a free port of 127.0.0.1."""
 
     def __init__(self, *, timeout: float = 20.0, attempts: int = 3) -> None:
@@ -50,13 +50,7 @@ class MotoServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout=10)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -66,14 +60,6 @@ class MotoServer:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         with _opener().open(request, timeout=5):
             pass
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _try_start(self, port: int) -> bool:
         self.stop()
