@@ -23,11 +23,12 @@ from flows.runtime import get_app, own_code
 from models.awards import Award
 from models.enums import AwardStatus
 from models.errors import NotFound
-from models.schemas import AwardDecisionInput
+from models.schemas import AwardDecisionInput, AwardSlateInput
 from services.awards import (
     approved_awards_to_set_up,
     awards_awaiting_approval,
     decide_award,
+    decide_slate,
     propose_awards,
     set_up_awards,
 )
@@ -104,7 +105,11 @@ async def award_decision(
     decision = AwardDecisionInput(
         approve=answer.approve, amount=answer.amount, conditions=answer.conditions, note=answer.note
     )
-    return record_decision(award_id, decision, f"administrator via Prefect UI (run {current_flow_run.id})")
+    status = record_decision(award_id, decision, f"administrator via Prefect UI (run {current_flow_run.id})")
+    if status == AwardStatus.APPROVED:
+        set_up([award_id], dt.date.today())
+    deliver_notifications("award")
+    return status
 
 
 @task(name="issue-letter-and-schedule", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
@@ -117,16 +122,8 @@ def set_up(award_ids: list[int], start: dt.date) -> int:
     return len(award_ids)
 
 
-class AwardSlateDecision(RunInput):
+class AwardSlateDecision(RunInput, AwardSlateInput):
     """The form an administrator fills in on the paused `award` run: the panel's slate, with exceptions."""
-
-    approve_the_rest: bool = Field(
-        default=True, description="Approve every proposed award not declined below. Untick to decide later."
-    )
-    decline: list[str] = Field(default_factory=list, description="References of awards to decline")
-    amounts: dict[str, Decimal] = Field(default_factory=dict, description="Reference -> a different amount")
-    conditions: dict[str, str] = Field(default_factory=dict, description="Reference -> conditions of award")
-    note: str = Field(default="", description="A note for the record and the award letters")
 
 
 @task(name="describe-slate", cache_policy=NO_CACHE)
@@ -148,24 +145,9 @@ def describe_slate(award_ids: list[int]) -> str:
 
 @task(name="record-slate-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> dict[str, int]:
-    slate = AwardSlateDecision.model_validate(answer)
-    counts = {"approved": 0, "declined": 0, "left": 0}
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
-        for award_id in award_ids:
-            award_row = uow.session.get(Award, award_id)
-            reference = award_row.application.reference
-            if reference not in slate.decline and not slate.approve_the_rest:
-                counts["left"] += 1
-                continue
-            decision = AwardDecisionInput(
-                approve=reference not in slate.decline,
-                amount=slate.amounts.get(reference),
-                conditions=slate.conditions.get(reference, ""),
-                note=slate.note,
-            )
-            decide_award(uow.session, award_id, decision, actor=actor)
-            counts["approved" if decision.approve else "declined"] += 1
+        counts = decide_slate(uow.session, award_ids, AwardSlateInput.model_validate(answer), actor=actor)
         uow.commit()
     return counts
 

@@ -163,6 +163,18 @@ class AwardDecisionInput(Strict):
     note: PlainText = ""
 
 
+class AwardSlateInput(Strict):
+    """An administrator's answer to the panel's slate of awards: approve the rest, with exceptions."""
+
+    approve_the_rest: bool = Field(
+        default=True, description="Approve every proposed award not declined below. Untick to decide later."
+    )
+    decline: list[str] = Field(default_factory=list, description="References of awards to decline")
+    amounts: dict[str, Money] = Field(default_factory=dict, description="Reference -> a different amount")
+    conditions: dict[str, PlainText] = Field(default_factory=dict, description="Reference -> conditions")
+    note: PlainText = Field(default="", description="A note for the record and the award letters")
+
+
 class CheckInInput(Strict):
     progress: MilestoneProgress
     note: str = Field(min_length=1, max_length=8000)

@@ -17,7 +17,7 @@ from models.enums import AwardStatus, DocumentPurpose, PaymentKind, Recommendati
 from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.review import PanelDecision
-from models.schemas import AwardDecisionInput
+from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
 from services.documents import NewDocument, store_documents
 from services.rendering import render_document
@@ -100,6 +100,35 @@ def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, 
     target = S.AWARDED if decision.approve else S.NOT_FUNDED
     change_status(session, award.application, target, actor=actor, reason=decision.note or str(wanted))
     return award
+
+
+def decide_slate(
+    session: Session, award_ids: list[int], slate: AwardSlateInput, *, actor: str
+) -> dict[str, int]:
+    """Apply an administrator's answer to a slate. A reference that is not on the slate stops it all,
+    naming the reference, so a typo never approves or declines the wrong award."""
+    awards = [session.get(Award, award_id) for award_id in award_ids]
+    on_slate = {award.application.reference for award in awards}
+    unknown = sorted((set(slate.decline) | slate.amounts.keys() | slate.conditions.keys()) - on_slate)
+    if unknown:
+        raise DomainError(
+            f"not on this slate: {', '.join(unknown)}; nothing was decided, please answer again"
+        )
+    counts = {"approved": 0, "declined": 0, "left": 0}
+    for award in awards:
+        reference = award.application.reference
+        if reference not in slate.decline and not slate.approve_the_rest:
+            counts["left"] += 1
+            continue
+        decision = AwardDecisionInput(
+            approve=reference not in slate.decline,
+            amount=slate.amounts.get(reference),
+            conditions=slate.conditions.get(reference, ""),
+            note=slate.note,
+        )
+        decide_award(session, award.id, decision, actor=actor)
+        counts["approved" if decision.approve else "declined"] += 1
+    return counts
 
 
 def plan_milestones(start: dt.date, months: int) -> list[PlannedMilestone]:
