@@ -8,7 +8,6 @@ decision already recorded is used without pausing, so either can be re-run until
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from prefect import flow, task
@@ -16,7 +15,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import apause_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run as current_flow_run
-from pydantic import Field
 
 from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
@@ -36,15 +34,8 @@ from services.awards import (
 DAY = 24 * 3600
 
 
-class AwardDecision(RunInput):
-    """The form an administrator fills in on the paused run."""
-
-    approve: bool = Field(description="Approve this award? Untick to decline.")
-    amount: Decimal | None = Field(
-        default=None, description="Amount to award; leave as is to keep the request"
-    )
-    conditions: str = Field(default="", description="Conditions of the award, one per line")
-    note: str = Field(default="", description="A note for the record and the award letter")
+class AwardDecision(RunInput, AwardDecisionInput):
+    """The form an administrator fills in on a paused `award-decision` run."""
 
 
 @task(name="propose-awards", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -55,6 +46,14 @@ def propose(round_id: int) -> list[int]:
         waiting = [award.id for award in awards_awaiting_approval(uow.session, round_id=round_id)]
         uow.commit()
     return waiting
+
+
+async def _ask_administrator(
+    form: type[RunInput], *, key: str, timeout: int, poll_interval: int
+) -> tuple[dict[str, Any], str]:
+    """Pause this run until an administrator submits `form` in the Prefect UI; their answer, and who."""
+    answer = await apause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key)
+    return answer.model_dump(mode="json"), f"administrator via Prefect UI (run {current_flow_run.id})"
 
 
 @task(name="describe-award", cache_policy=NO_CACHE)
@@ -96,16 +95,10 @@ async def award_decision(
     form = AwardDecision.with_initial_data(
         description=about["description"], approve=True, amount=about["amount"]
     )
-    answer = await apause_flow_run(
-        wait_for_input=form,
-        timeout=pause_timeout_seconds,
-        poll_interval=poll_interval_seconds,
-        key=f"award-{award_id}",
+    answer, actor = await _ask_administrator(
+        form, key=f"award-{award_id}", timeout=pause_timeout_seconds, poll_interval=poll_interval_seconds
     )
-    decision = AwardDecisionInput(
-        approve=answer.approve, amount=answer.amount, conditions=answer.conditions, note=answer.note
-    )
-    status = record_decision(award_id, decision, f"administrator via Prefect UI (run {current_flow_run.id})")
+    status = record_decision(award_id, AwardDecisionInput.model_validate(answer), actor)
     if status == AwardStatus.APPROVED:
         set_up([award_id], dt.date.today())
     deliver_notifications("award")
@@ -166,17 +159,13 @@ async def award(
     counts = {"approved": 0, "declined": 0, "left": 0}
     if waiting:
         form = AwardSlateDecision.with_initial_data(description=describe_slate(waiting))
-        answer = await apause_flow_run(
-            wait_for_input=form,
+        answer, actor = await _ask_administrator(
+            form,
+            key=f"award-slate-{round_id}",
             timeout=pause_timeout_seconds,
             poll_interval=poll_interval_seconds,
-            key=f"award-slate-{round_id}",
         )
-        counts = record_slate(
-            waiting,
-            answer.model_dump(mode="json"),
-            f"administrator via Prefect UI (run {current_flow_run.id})",
-        )
+        counts = record_slate(waiting, answer, actor)
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
         to_set_up = [a.id for a in approved_awards_to_set_up(uow.session, round_id=round_id)]

@@ -157,10 +157,10 @@ class PanelInput(Strict):
 
 
 class AwardDecisionInput(Strict):
-    approve: bool
-    amount: Money | None = None
-    conditions: PlainText = ""
-    note: PlainText = ""
+    approve: bool = Field(description="Approve this award? Untick to decline.")
+    amount: Money | None = Field(default=None, description="Amount to award; leave empty to keep the request")
+    conditions: PlainText = Field(default="", description="Conditions of the award, one per line")
+    note: PlainText = Field(default="", description="A note for the record and the award letter")
 
 
 class AwardSlateInput(Strict):

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
 
-class LocalServer:
+class LocalServer(ABC):
     """`with Server(...) as server:` starts it and always stops it; subclasses give start() and stop()."""
 
-    def start(self) -> Self:
-        raise NotImplementedError  # pragma: no cover - every launcher defines it
+    @abstractmethod
+    def start(self) -> Self: ...
 
-    def stop(self) -> None:
-        raise NotImplementedError  # pragma: no cover - every launcher defines it
+    @abstractmethod
+    def stop(self) -> None: ...
 
     def __enter__(self) -> Self:
         return self.start()
