@@ -16,11 +16,8 @@ import asyncio
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -42,19 +39,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    from cogrant.cli import _flush_prefect_clients, _prefect_pointed_at
+    from cogrant.cli import _prefect_pointed_at
     from cogrant.composition import build_app
     from cogrant.config import load_settings
     from cogrant.driver import drive_round
     from cogrant.stack.embedded import EmbeddedStack
     from cogrant.stack.ports import free_port
+    from cogrant.stack.postgres import enterable_temp_dir
 
-    data_dir = Path(tempfile.mkdtemp(prefix="cogrant-bench-"))
-    data_dir.chmod(0o755)  # PostgreSQL runs as its own user and must enter it
-    settings = load_settings(data_dir=data_dir)
     reviewers = reviewers_for(args.applications)
-    began = time.perf_counter()
-    try:
+    with enterable_temp_dir("cogrant-bench-") as data_dir:
+        settings = load_settings(data_dir=data_dir)
+        began = time.perf_counter()
         with EmbeddedStack(settings, prefect_port=free_port()) as stack:
             stack_seconds = time.perf_counter() - began
             app = build_app(settings, endpoints=stack.endpoints)
@@ -71,10 +67,7 @@ def main() -> None:
                     )
                 )
                 wall = time.perf_counter() - began
-            _flush_prefect_clients()
             app.close()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
 
     flow_wall = sum(summary.stage_seconds[stage] for stage in FLOW_STAGES)
     flow_own = sum(summary.own_code_seconds.get(stage, 0.0) for stage in FLOW_STAGES)

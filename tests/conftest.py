@@ -7,10 +7,7 @@ names another one (a SQLAlchemy URL to a database the tests may empty).
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -29,17 +26,16 @@ def postgresql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if given:
         yield given
         return
-    from cogrant.stack.postgres import EmbeddedPostgres
+    from cogrant.stack.postgres import EmbeddedPostgres, enterable_temp_dir
 
     # Not under pytest's tmp dirs: those are private to root, and PostgreSQL runs as its own user.
-    data_dir = Path(tempfile.gettempdir()) / f"cogrant-test-pg-{os.getpid()}"
-    server = EmbeddedPostgres(data_dir).start()
-    server.ensure_database("cogrant_test")
-    try:
-        yield server.sqlalchemy_url("cogrant_test")
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with enterable_temp_dir("cogrant-test-pg-") as data_dir:
+        server = EmbeddedPostgres(data_dir).start()
+        server.ensure_database("cogrant_test")
+        try:
+            yield server.sqlalchemy_url("cogrant_test")
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,13 @@ import importlib.util
 import os
 import pwd
 import shlex
+import shutil
 import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -123,6 +126,17 @@ def require_traversable(path: Path, user: SystemUser) -> None:
                 f"PostgreSQL runs as system user {user.name!r} (it refuses root), which cannot enter "
                 f"{parent}; use a data directory elsewhere or allow it with `chmod o+x {parent}`"
             )
+
+
+@contextmanager
+def enterable_temp_dir(prefix: str) -> Iterator[Path]:
+    """A temporary directory the server's system user may enter (mkdtemp's is private), removed after."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class EmbeddedPostgres:

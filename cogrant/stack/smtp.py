@@ -105,12 +105,19 @@ class DevSMTPServer(LocalServer):
     """An aiosmtpd server on host:port (a free port by default) that stores all mail it gets."""
 
     def __init__(
-        self, *, host: str = DEFAULT_HOST, port: int | None = None, mail_dir: Path | None = None
+        self,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int | None = None,
+        mail_dir: Path | None = None,
+        keep_in_memory: bool = True,
     ) -> None:
         self.host = host
         self._requested_port = port
         self._port: int | None = port
-        self.mailbox = Mailbox(Path(mail_dir) if mail_dir is not None else None)
+        self.mailbox = Mailbox(
+            Path(mail_dir) if mail_dir is not None else None, keep_in_memory=keep_in_memory
+        )
         self._controller: Controller | None = None
 
     @property
@@ -164,8 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    server = DevSMTPServer(host=args.host, port=args.port, mail_dir=args.mail_dir)
-    server.mailbox.keep_in_memory = False
+    server = DevSMTPServer(host=args.host, port=args.port, mail_dir=args.mail_dir, keep_in_memory=False)
     with server, contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
 

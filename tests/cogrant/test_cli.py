@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cogrant.stack.ports import free_port
+from cogrant.stack.postgres import enterable_temp_dir
 
 COGRANT = str(Path(sys.executable).with_name("cogrant"))
 DEPLOYMENTS = {
@@ -52,10 +51,8 @@ def _post(url: str, body: dict[str, object]) -> list[dict[str, object]]:
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
     # Not under pytest's private tmp dirs: PostgreSQL runs as its own user and must enter this one.
-    path = Path(tempfile.mkdtemp(prefix="cogrant-cli-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with enterable_temp_dir("cogrant-cli-") as path:
+        yield path
 
 
 def _environment(data_dir: Path, prefect_port: int) -> dict[str, str]:
