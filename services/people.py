@@ -53,6 +53,7 @@ def get_or_create_person(
     if person is None:
         person = Person(name=name, email=email, organisation=organisation)
         session.add(person)
+        _known(session)[("made here", person)] = True
     _known(session)[key] = person
     return person
 
@@ -62,7 +63,9 @@ def grant_role(session: Session, person: Person, role: Role) -> None:
     key = ("role", person, role)
     if key in _known(session):
         return
-    held = person.id is not None and session.scalar(
+    # A person this session made can hold no role it has not granted itself, so there is nothing to ask.
+    made_here = ("made here", person) in _known(session)
+    held = person.id is not None and not made_here and session.scalar(
         select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
     )
     if not held:
