@@ -2,7 +2,13 @@
 
 The parts come in the order mail clients expect: inside multipart/alternative the plain text first
 and the HTML last (clients show the last part they can display). A calendar invitation, if any, goes
-beside that as a text/calendar attachment, inside multipart/mixed.
+beside that as a text/calendar attachment, inside multipart/mixed:
+
+    multipart/mixed                  (only with a calendar invitation)
+        multipart/alternative
+            text/plain               the text body
+            text/html                the accessible HTML body
+        text/calendar                check-in.ics, method=PUBLISH
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from email.utils import format_datetime, parseaddr
 
 from models import OutboxMessage
 
+CALENDAR_FILENAME = "check-in.ics"
+
 
 def build_email(message: OutboxMessage, from_address: str) -> Message:
     """The e-mail for an outbox row, dated when it was written, its Message-ID from the dedupe key.
@@ -28,6 +36,10 @@ def build_email(message: OutboxMessage, from_address: str) -> Message:
         email = MIMEMultipart("alternative", boundary=_boundary(message.dedupe_key, "alt"))
         email.attach(text_part)
         email.attach(MIMEText(message.body_html, "html", "utf-8"))
+    if message.calendar:
+        body, email = email, MIMEMultipart("mixed", boundary=_boundary(message.dedupe_key, "mixed"))
+        email.attach(body)
+        email.attach(_calendar_part(message.calendar))
     email["From"] = from_address
     email["To"] = message.to_address
     email["Subject"] = (
@@ -38,6 +50,13 @@ def build_email(message: OutboxMessage, from_address: str) -> Message:
     email["Content-Language"] = message.language or "en"
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: please, no out-of-office replies
     return email
+
+
+def _calendar_part(calendar: str) -> MIMEText:
+    part = MIMEText(calendar, "calendar", "utf-8")
+    part.set_param("method", "PUBLISH")
+    part.add_header("Content-Disposition", "attachment", filename=CALENDAR_FILENAME)
+    return part
 
 
 def message_id_for(dedupe_key: str, from_address: str) -> str:

@@ -101,7 +101,11 @@ def deliver(connection: smtplib.SMTP, email: Message) -> Attempt:
         if error.smtp_code == 421:
             return Attempt(describe(error), server_unavailable=True)
         return Attempt(describe(error), permanent=error.smtp_code >= 500)
-    except (smtplib.SMTPNotSupportedError, ValueError, TypeError) as error:  # e.g. non-ASCII address, no SMTPUTF8
+    except (
+        smtplib.SMTPNotSupportedError,
+        ValueError,
+        TypeError,
+    ) as error:  # e.g. non-ASCII address, no SMTPUTF8
         return Attempt(describe(error), permanent=True)
     except OSError as error:  # disconnected, reset, timed out
         return Attempt(describe(error), server_unavailable=True)

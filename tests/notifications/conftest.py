@@ -91,6 +91,57 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "project_title": "Young carers voices",
             "report_url": "https://portal.pilotfund.example/celebrations/17",
         },
+        "sign_in_link": {
+            "sign_in_url": "https://portal.pilotfund.example/sign-in/Zq81xT",
+            "expires_minutes": 15,
+        },
+        "coapplicant_invitation": {
+            "inviter_name": "Sam Okafor",
+            "application_title": "Walking group for carers",
+            "access": "edit",
+            "accept_url": "https://portal.pilotfund.example/invitations/9",
+        },
+        "reviewer_invitation": {
+            "round_name": "Spring 2026",
+            "accept_url": "https://portal.pilotfund.example/reviewers/join/4",
+        },
+        "review_reminder": {
+            "round_name": "Spring 2026",
+            "due_date": dt.date(2026, 4, 17),
+            "tasks_url": "https://portal.pilotfund.example/reviews",
+            "open_tasks": 2,
+        },
+        "summary_statement": {
+            "project_title": "Memory cafe research",
+            "reference": "PF-2026-016",
+            "statement_url": "https://portal.pilotfund.example/statements/16",
+        },
+        "tranche_released": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "amount": "£8,000",
+            "tranche_number": 2,
+            "milestone_title": "First community workshop",
+        },
+        "final_report_due": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "due_date": dt.date(2027, 10, 30),
+            "report_url": "https://portal.pilotfund.example/reports/17",
+        },
+        "daily_digest": {
+            "day": dt.date(2026, 12, 1),
+            "items": [
+                {
+                    "subject": "Reminder: please tell us how your project is going",
+                    "text": "Hello Amina,\n\nIt is time.",
+                },
+                {
+                    "subject": "We have paid £8,000 for Young carers voices",
+                    "text": "Hello Amina,\n\nWe sent it.",
+                },
+            ],
+        },
     }
     return {name: {**common, **context} for name, context in per_template.items()}
 
