@@ -6,12 +6,16 @@ as a table artifact of the run, with the server's reason, so a wrong address is 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_app, own_code
+from models.base import utcnow
 from notifications.relay import RelayReport, send_pending
+from services.digests import queue_daily_digests
 
 # Sending waits on the SMTP server's replies; three connections overlap those waits.
 RELAY_CONNECTIONS = 3
@@ -47,3 +51,15 @@ def show_failures(report: RelayReport) -> None:
 async def send_notifications() -> dict[str, int]:
     """Send every e-mail waiting in the outbox; each is sent once, whoever runs this and however often."""
     return deliver_notifications()
+
+
+@flow(name="daily-digest", log_prints=True)
+async def daily_digest(day: dt.date | None = None) -> dict[str, int]:
+    """Gather each person's held messages into one e-mail for `day` (today by default), then send them.
+
+    Safe to run again: each person gets at most one digest per day."""
+    app = get_app()
+    with own_code("digest"), app.unit_of_work() as uow:
+        queued = queue_daily_digests(uow.session, app.notifier, day=day or utcnow().date())
+        uow.commit()
+    return {"digests": queued, **deliver_notifications("digest")}
