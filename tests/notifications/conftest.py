@@ -22,6 +22,8 @@ from cogrant.stack.ports import DEFAULT_HOST, free_port
 from cogrant.stack.smtp import DevSMTPServer, Mailbox
 from models import Base
 from notifications.relay import SmtpSettings
+from services.database import session_factory as migrated_sessions
+from tests.conftest import _empty_all_tables, _migrated_engine
 
 FROM_ADDRESS = "Pilot Fund <hello@pilotfund.example>"
 
@@ -162,6 +164,16 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    """A migrated, empty database on SQLite and on PostgreSQL that other processes can open too:
+    (url, sessions). (This directory's `engine` is a private SQLite file made without migrations.)"""
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = _migrated_engine(url)
+    _empty_all_tables(engine)
+    yield url, migrated_sessions(engine)
 
 
 @pytest.fixture

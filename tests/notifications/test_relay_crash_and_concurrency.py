@@ -10,10 +10,8 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +22,6 @@ from models import OutboxMessage
 from models.enums import OutboxStatus
 from notifications.outbox import enqueue
 from notifications.relay import LEASE, RelayReport, SmtpSettings, send_pending
-from services.database import session_factory
-from tests.conftest import _empty_all_tables, _migrated_engine
 from tests.notifications.conftest import sample_contexts
 
 FROM = "grants@example.org"
@@ -37,15 +33,6 @@ url, port, batch_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 smtp = SmtpSettings(host="127.0.0.1", port=port, from_address="grants@example.org", timeout=30)
 print(send_pending(session_factory(create_db_engine(url)), smtp, batch_size=batch_size).sent)
 """
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_db(request: pytest.FixtureRequest) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    """A migrated, empty database that other processes can open too: (url, sessions)."""
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = _migrated_engine(url)
-    _empty_all_tables(engine)
-    yield url, session_factory(engine)
 
 
 def _queue(sessions: sessionmaker[Session], count: int) -> None:
