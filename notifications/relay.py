@@ -13,15 +13,16 @@ key, so the receiving side folds the repeat. Within one run each message is trie
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, or_, select, text, update
+from sqlalchemy import Connection, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
@@ -151,24 +152,29 @@ class _Relay:
 
     def _send_batch(self, connection: smtplib.SMTP, *, limit: int) -> int:
         claimed = self._claim(limit)
-        processed = 0
         with self.sessions() as session:
-            session.expire_on_commit = False
             messages = session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
             ).all()
+            session.expunge_all()  # outcomes are written below, one small UPDATE and commit each
+            engine = session.get_bind()
+        processed = 0
+        with engine.connect() as database, _marks_without_waiting_for_disk(database):
             for message in messages:
                 attempt = deliver(connection, build_email(message, self.smtp.from_address))
                 self._record(message, attempt)
-                _commit_mark(session)
+                database.execute(_MARK, _mark_values(message))
+                database.commit()
                 processed += 1
                 if attempt.server_unavailable or not still_open(connection):
                     break
             if processed < len(messages):  # the connection dropped: free the untried ones for the next batch
                 self.after_id = messages[processed - 1].id
-                for message in messages[processed:]:
-                    message.lease_until = None
-                session.commit()
+                untried = [message.id for message in messages[processed:]]
+                database.execute(
+                    update(OutboxMessage).where(OutboxMessage.id.in_(untried)).values(lease_until=None)
+                )
+                database.commit()
         return processed
 
     def _claim(self, limit: int) -> list[int]:
@@ -217,12 +223,49 @@ class _Relay:
             return session.scalars(_due(self.after_id, self.clock()).limit(1)).first() is not None
 
 
-def _commit_mark(session: Session) -> None:
-    """Commit one message's outcome. On PostgreSQL without waiting for the disk (for this transaction
-    only): only a crash of the database server itself could lose the mark and resend that message."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
-    session.commit()
+_MARK = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("message_id"))
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        sent_at=bindparam("sent_at"),
+        failed_at=bindparam("failed_at"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        lease_until=None,
+    )
+)
+
+
+def _mark_values(message: OutboxMessage) -> dict[str, object]:
+    return {
+        "message_id": message.id,
+        "status": message.status,
+        "attempts": message.attempts,
+        "sent_at": message.sent_at,
+        "failed_at": message.failed_at,
+        "next_attempt_at": message.next_attempt_at,
+        "last_error": message.last_error,
+    }
+
+
+@contextlib.contextmanager
+def _marks_without_waiting_for_disk(database: Connection) -> Iterator[None]:
+    """On PostgreSQL, commit each outcome without waiting for the disk while this batch runs (the
+    setting is put back after): only a crash of the database server itself could lose a mark, and
+    then that message is sent once more, with the same Message-ID."""
+    if database.dialect.name != "postgresql":
+        yield
+        return
+    database.exec_driver_sql("SET synchronous_commit = off")
+    database.commit()
+    try:
+        yield
+    finally:
+        database.rollback()
+        database.exec_driver_sql("RESET synchronous_commit")
+        database.commit()
 
 
 def _due_conditions(after_id: int, now: dt.datetime) -> tuple[object, ...]:
