@@ -37,8 +37,10 @@ class Choices:
 DEFAULT = Choices()
 
 
-def choices_of(session: Session, person_id: int) -> Choices:
-    """The person's saved choices, or the defaults."""
+def choices_of(session: Session, person_id: int | None) -> Choices:
+    """The person's saved choices, or the defaults (also for a person not yet flushed, without an id)."""
+    if person_id is None:
+        return DEFAULT
     cache: dict[int, Choices] = session.info.setdefault(_CACHE_KEY, {})
     if person_id not in cache:
         with session.no_autoflush:

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.stack.ports import free_port
-from cogrant.stack.smtp import DevSMTPServer
+from cogrant.stack.smtp import DevSMTPServer, Mailbox
 from models import OutboxMessage
 from models.enums import OutboxStatus
 from models.errors import ConfigurationError
 from notifications.outbox import enqueue
 from notifications.relay import RelayReport, RetryPolicy, SmtpSettings, message_id_for, send_pending
+from tests.notifications.conftest import RefusingHandler
 
 Contexts = dict[str, dict[str, Any]]
 Settings = Callable[..., SmtpSettings]
@@ -298,3 +300,21 @@ def test_settings_refuse_contradictions_and_hide_the_password() -> None:
     assert "secret" not in repr(
         SmtpSettings(host="mail", port=25, from_address="a@b.example", password="secret")
     )
+
+
+def test_accented_address_goes_by_smtputf8_or_fails_clearly(
+    session_factory: sessionmaker[Session], contexts: Contexts, smtp_settings: Settings
+) -> None:
+    _enqueue_many(session_factory, contexts, ["zoë@example.org"])
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(
+        RefusingHandler(mailbox, {}), hostname="127.0.0.1", port=port, enable_SMTPUTF8=False
+    )
+    controller.start()
+    try:
+        report = send_pending(session_factory, smtp_settings(port))
+    finally:
+        controller.stop()
+
+    assert report == RelayReport(failed=1) and mailbox.messages == []
+    assert "no SMTPUTF8" in (_rows(session_factory)[0].last_error or "")
