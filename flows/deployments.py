@@ -12,7 +12,7 @@ from prefect.types.entrypoint import EntrypointType
 from flows.award import award, award_decision
 from flows.delivery import close_out, milestone_check_ins
 from flows.intake import intake
-from flows.notifications import send_notifications
+from flows.notifications import daily_digest, send_notifications
 from flows.review import panel, review_round
 
 TAGS = ["cogrant"]
@@ -64,5 +64,11 @@ def deployments() -> list[RunnerDeployment]:
             interval=60,
             **BY_MODULE,
             description="Send queued e-mails (every minute)",
+        ),
+        daily_digest.to_deployment(
+            name="daily-digest",
+            cron="0 17 * * *",
+            **BY_MODULE,
+            description="One e-mail a day for people who chose a digest (daily, 17:00)",
         ),
     ]

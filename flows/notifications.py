@@ -1,27 +1,65 @@
-"""Responsible for delivering queued e-mails: a task every stage calls, and a scheduled relay flow."""
+"""Responsible for delivering queued e-mails: a task every stage calls, and a scheduled relay flow.
+
+Messages the relay gives up on (refused for good, or refused too often) are shown to administrators
+as a table artifact of the run, with the server's reason, so a wrong address is fixed by a person.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import datetime as dt
 
 from prefect import flow, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_app, own_code
-from notifications.relay import send_pending
+from models.base import utcnow
+from notifications.relay import RelayReport, send_pending
+from services.digests import queue_daily_digests
 
 # Sending waits on the SMTP server's replies; three connections overlap those waits.
 RELAY_CONNECTIONS = 3
+FAILED_EMAILS_ARTIFACT = "failed-emails"
 
 
 @task(name="deliver-notifications", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
 def deliver_notifications(stage: str = "notifications") -> dict[str, int]:
     app = get_app()
     with own_code(stage):
-        return asdict(send_pending(app.sessions, app.smtp, connections=RELAY_CONNECTIONS))
+        report = send_pending(app.sessions, app.smtp, connections=RELAY_CONNECTIONS)
+    if report.failures:
+        show_failures(report)
+    return report.counts()
+
+
+def show_failures(report: RelayReport) -> None:
+    """A table artifact of the e-mails this run could not deliver, for administrators to act on."""
+    create_table_artifact(
+        key=FAILED_EMAILS_ARTIFACT,
+        table=[
+            {"outbox id": f.id, "to": f.to_address, "e-mail": f.template, "why it failed": f.reason}
+            for f in report.failures
+        ],
+        description=(
+            f"{len(report.failures)} e-mail(s) could not be delivered and will not be retried. "
+            "Check each address with the person, then queue the e-mail again."
+        ),
+    )
 
 
 @flow(name="send-notifications", log_prints=True)
 async def send_notifications() -> dict[str, int]:
     """Send every e-mail waiting in the outbox; each is sent once, whoever runs this and however often."""
     return deliver_notifications()
+
+
+@flow(name="daily-digest", log_prints=True)
+async def daily_digest(day: dt.date | None = None) -> dict[str, int]:
+    """Gather each person's held messages into one e-mail for `day` (today by default), then send them.
+
+    Safe to run again: each person gets at most one digest per day."""
+    app = get_app()
+    with own_code("digest"), app.unit_of_work() as uow:
+        queued = queue_daily_digests(uow.session, app.notifier, day=day or utcnow().date())
+        uow.commit()
+    return {"digests": queued, **deliver_notifications("digest")}

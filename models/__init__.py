@@ -8,6 +8,7 @@ from models.audit import AuditEntry
 from models.awards import Award, CheckIn, CloseOutReport, Milestone, Payment
 from models.base import Base
 from models.lifecycle import ApplicationStatus
+from models.notification_preference import NotificationPreference
 from models.outbox import OutboxMessage
 from models.people import Organisation, Person, ReviewerProfile, RoleGrant
 from models.review import Assignment, Conflict, PanelDecision, Review
@@ -28,6 +29,7 @@ __all__ = [
     "Document",
     "FundingRound",
     "Milestone",
+    "NotificationPreference",
     "Organisation",
     "OutboxMessage",
     "PanelDecision",

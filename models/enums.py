@@ -107,3 +107,10 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    HELD_FOR_DIGEST = "held_for_digest"  # waits for the person's daily digest
+    IN_DIGEST = "in_digest"  # was sent inside a digest, not on its own
+
+
+class DeliveryChoice(StrEnum):
+    EACH_MESSAGE = "each_message"
+    DAILY_DIGEST = "daily_digest"

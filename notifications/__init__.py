@@ -4,13 +4,14 @@ Domain code calls `enqueue` inside its own transaction; a relay flow later calls
 """
 
 from notifications.outbox import InvalidAddress, enqueue
-from notifications.relay import RelayReport, SmtpSettings, send_pending
+from notifications.relay import RelayReport, RetryPolicy, SmtpSettings, send_pending
 from notifications.rendering import RenderedMessage, TemplateError, render_message
 
 __all__ = [
     "InvalidAddress",
     "RelayReport",
     "RenderedMessage",
+    "RetryPolicy",
     "SmtpSettings",
     "TemplateError",
     "enqueue",

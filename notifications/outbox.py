@@ -17,8 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
+from models.base import utcnow
 from models.enums import OutboxStatus
 from models.errors import CograntError
+from notifications.calendar import checkin_event
+from notifications.catalogue import message_type
 from notifications.rendering import render_message
 
 logger = logging.getLogger(__name__)
@@ -41,29 +44,49 @@ def enqueue(
     to_address: str,
     context: Mapping[str, object],
     dedupe_key: str,
+    language: str | None = None,
+    for_digest: bool = False,
 ) -> OutboxMessage:
-    """Render `template` and add it to the outbox in `session` (not committed); same key, same message."""
+    """Render `template` and add it to the outbox in `session` (not committed); same key, same message.
+
+    In `language` where the template is translated (else English). With `for_digest`, a message that
+    may wait (see notifications.catalogue) is held for the person's daily digest instead of sent."""
     check_address(to_address)
     _check_dedupe_key(dedupe_key)
     existing = find_message(session, dedupe_key)
     if existing is not None:
         _warn_if_different(existing, template=template, to_address=to_address)
         return existing
-    rendered = render_message(template, context)
+    rendered = render_message(template, context, language=language)
+    kind = message_type(template)
+    held = for_digest and kind is not None and kind.digestible
     message = OutboxMessage(
         dedupe_key=dedupe_key,
         template=template,
         to_address=to_address,
+        language=rendered.language,
         subject=_fit_subject(rendered.subject),
         body_text=rendered.text,
         body_html=rendered.html,
-        status=OutboxStatus.PENDING,
+        calendar=_calendar(context) if kind is not None and kind.calendar else None,
+        status=OutboxStatus.HELD_FOR_DIGEST if held else OutboxStatus.PENDING,
         attempts=0,
     )
     session.add(message)
     # Remembered by key, so finding it again does not scan every new object in the session.
     session.info.setdefault(_PENDING_KEY, {})[dedupe_key] = message
     return message
+
+
+def _calendar(context: Mapping[str, object]) -> str:
+    contact = str(context.get("contact_email", ""))
+    return checkin_event(
+        reference=str(context["reference"]),
+        milestone_title=str(context["milestone_title"]),
+        due_date=context["due_date"],  # type: ignore[arg-type]
+        written_at=utcnow(),
+        domain=contact.rpartition("@")[2] or "cogrant.invalid",
+    )
 
 
 def find_message(session: Session, dedupe_key: str) -> OutboxMessage | None:

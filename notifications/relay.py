@@ -1,70 +1,62 @@
-"""Responsible for sending pending outbox e-mails over SMTP and recording what happened to each.
+"""Responsible for sending due outbox e-mails over SMTP and recording what happened to each.
 
-A batch of up to ``batch_size`` messages is leased in one short transaction (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL plus a ``lease_until`` time, so two relays never send the same message), sent over one
-SMTP connection, and each message's outcome is committed the moment the server answers it.
-
-What the server says decides what happens to the message:
-
-    accepted                                   -> sent (sent_at set)
-    5xx for this message or its recipient      -> failed at once
-    4xx, connection refused, connection lost   -> attempts + 1, still pending; failed at max_attempts
+A batch of up to ``batch_size`` due messages is leased in one atomic UPDATE (its rows picked with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the statement itself holds the database's write
+lock), so two relays never hold the same message. The lease (``lease_until``) outlives a relay that
+dies mid-batch by LEASE at most. The batch is sent over one SMTP connection and each message's outcome
+is committed the moment the server answers it; `notifications.retry` decides what that outcome is.
 
 Delivery is at least once: if the process dies after the server accepted a message but before the
-commit, the message is sent again on the next run. Its Message-ID is derived from the dedupe key,
-so the receiving side can recognise the repeat. Within one run each message is tried at most once.
+commit, the message is sent again once its lease has passed. Its Message-ID is derived from the dedupe
+key, so the receiving side folds the repeat. Within one run each message is tried at most once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import hashlib
 import logging
 import smtplib
-import ssl
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import Select, or_, select, text
+from sqlalchemy import Connection, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
 from models.base import utcnow
 from models.enums import OutboxStatus
-from models.errors import ConfigurationError
+from notifications.email_building import build_email, message_id_for
+from notifications.retry import DEFERRED, FAILED, SENT, RetryPolicy, record_attempt
+from notifications.smtp_client import (
+    Attempt,
+    SmtpSettings,
+    close,
+    connect,
+    deliver,
+    describe,
+    reachable,
+    still_open,
+)
+
+__all__ = ["LEASE", "RelayReport", "RetryPolicy", "SmtpSettings", "message_id_for", "send_pending"]
 
 logger = logging.getLogger(__name__)
 
-SENT, FAILED, DEFERRED = "sent", "failed", "deferred"
 LEASE = dt.timedelta(minutes=5)
-_MAX_ERROR_LENGTH = 1000
+Clock = Callable[[], dt.datetime]
 
 
-@dataclass(frozen=True, kw_only=True)
-class SmtpSettings:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = False
-    use_ssl: bool = False
-    from_address: str
-    timeout: float = 10.0
+@dataclass(frozen=True)
+class FailedMessage:
+    """A message this run gave up on, for the administrators' report."""
 
-    def __post_init__(self) -> None:
-        if self.starttls and self.use_ssl:
-            raise ConfigurationError("SMTP: choose starttls or use_ssl, not both")
-        if "@" not in parseaddr(self.from_address)[1]:
-            raise ConfigurationError(f"SMTP from_address {self.from_address!r} is not an e-mail address")
+    id: int
+    template: str
+    to_address: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -72,13 +64,18 @@ class RelayReport:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    failures: tuple[FailedMessage, ...] = field(default=(), compare=False)
 
+    def __add__(self, other: RelayReport) -> RelayReport:
+        return RelayReport(
+            sent=self.sent + other.sent,
+            failed=self.failed + other.failed,
+            deferred=self.deferred + other.deferred,
+            failures=self.failures + other.failures,
+        )
 
-@dataclass(frozen=True)
-class _Attempt:
-    error: str | None = None
-    permanent: bool = False
-    connection_lost: bool = False
+    def counts(self) -> dict[str, int]:
+        return {SENT: self.sent, FAILED: self.failed, DEFERRED: self.deferred}
 
 
 def send_pending(
@@ -86,297 +83,206 @@ def send_pending(
     smtp: SmtpSettings,
     *,
     batch_size: int = 100,
-    max_attempts: int = 5,
+    policy: RetryPolicy | None = None,
     max_batches: int | None = None,
     connections: int = 1,
+    clock: Clock = utcnow,
 ) -> RelayReport:
-    """Send pending messages, oldest first, until none are left to try (or `max_batches` batches ran).
+    """Send due messages, oldest first, until none are left to try (or `max_batches` batches ran).
 
     If the server cannot be reached, the next batch is deferred (attempts + 1) and the run stops.
     Wrong credentials or a server without STARTTLS raise ConfigurationError and change nothing.
     With `connections` > 1, as many SMTP connections send side by side (each leases its own batches),
-    on PostgreSQL only: SQLite cannot lock rows, so there one connection sends.
+    on PostgreSQL only: SQLite writes one transaction at a time, so there one connection sends.
     """
-    if batch_size < 1 or max_attempts < 1 or connections < 1:
-        raise ValueError("batch_size, max_attempts and connections must be at least 1")
+    if batch_size < 1 or connections < 1:
+        raise ValueError("batch_size and connections must be at least 1")
+    policy = policy or RetryPolicy()
     with session_factory() as session:
         if session.get_bind().dialect.name != "postgresql":
             connections = 1
-    if connections > 1 and not _reachable(smtp):
+    if connections > 1 and not reachable(smtp):
         connections = 1  # one relay defers one batch and says why; several would count each try twice
+
+    def relay(_: int = 0) -> RelayReport:
+        return _Relay(session_factory, smtp, policy=policy, clock=clock).run(
+            batch_size=batch_size, max_batches=max_batches
+        )
+
     if connections == 1:
-        return _relay(
-            session_factory, smtp, batch_size=batch_size, max_attempts=max_attempts, max_batches=max_batches
-        )
+        return relay()
     with ThreadPoolExecutor(max_workers=connections) as pool:
-        reports = list(
-            pool.map(
-                lambda _: _relay(
-                    session_factory,
-                    smtp,
-                    batch_size=batch_size,
-                    max_attempts=max_attempts,
-                    max_batches=max_batches,
-                ),
-                range(connections),
-            )
-        )
-    return RelayReport(
-        sent=sum(r.sent for r in reports),
-        failed=sum(r.failed for r in reports),
-        deferred=sum(r.deferred for r in reports),
-    )
+        return sum(pool.map(relay, range(connections)), RelayReport())
 
 
-def _reachable(smtp: SmtpSettings) -> bool:
-    try:
-        _close(_connect(smtp))
-    except OSError:
-        return False
-    return True
+class _Relay:
+    """One relay loop over one SMTP connection at a time; `after_id` is where this run has got to
+    (ids only grow, so each message is tried at most once per run)."""
 
+    def __init__(
+        self, session_factory: Callable[[], Session], smtp: SmtpSettings, *, policy: RetryPolicy, clock: Clock
+    ) -> None:
+        self.sessions, self.smtp, self.policy, self.clock = session_factory, smtp, policy, clock
+        self.after_id = 0
+        self.counts: Counter[str] = Counter()
+        self.failures: list[FailedMessage] = []
 
-def _relay(
-    session_factory: Callable[[], Session],
-    smtp: SmtpSettings,
-    *,
-    batch_size: int,
-    max_attempts: int,
-    max_batches: int | None,
-) -> RelayReport:
-    counts: Counter[str] = Counter()
-    tried = _Cursor()
-    batches = 0
-    while (max_batches is None or batches < max_batches) and _has_untried(session_factory, tried):
-        batches += 1
-        try:
-            connection = _connect(smtp)
-        except OSError as error:  # smtplib.SMTPException is an OSError too
-            logger.warning("SMTP server %s:%s unavailable: %s", smtp.host, smtp.port, error)
-            counts += _defer_batch(
-                session_factory, tried, error=_describe(error), limit=batch_size, max_attempts=max_attempts
-            )
-            break
-        try:
-            processed = _send_batch(
-                connection,
-                session_factory,
-                smtp,
-                tried=tried,
-                counts=counts,
-                limit=batch_size,
-                max_attempts=max_attempts,
-            )
-        finally:
-            _close(connection)
-        if processed == 0:
-            break
-    return RelayReport(sent=counts[SENT], failed=counts[FAILED], deferred=counts[DEFERRED])
-
-
-def build_email(message: OutboxMessage, smtp: SmtpSettings) -> Message:
-    """The e-mail for an outbox row: text with an HTML alternative, dated when it was written.
-
-    Built with the classic MIME classes: a quarter of the cost of EmailMessage's header policy."""
-    text_part = MIMEText(message.body_text, "plain", "utf-8")
-    email: Message = text_part
-    if message.body_html:
-        email = MIMEMultipart("alternative")
-        email.attach(text_part)
-        email.attach(MIMEText(message.body_html, "html", "utf-8"))
-    email["From"] = smtp.from_address
-    email["To"] = message.to_address
-    email["Subject"] = (
-        Header(message.subject, "utf-8").encode() if not message.subject.isascii() else message.subject
-    )
-    email["Date"] = format_datetime(message.created_at)
-    email["Message-ID"] = message_id_for(message.dedupe_key, smtp.from_address)
-    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: please, no out-of-office replies
-    return email
-
-
-def message_id_for(dedupe_key: str, from_address: str) -> str:
-    """The same dedupe key always gives the same Message-ID, so a repeat can be recognised.
-
-    128 bits of the key's SHA-256 keep the header short enough not to be folded onto two lines.
-    """
-    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:32]
-    domain = parseaddr(from_address)[1].rpartition("@")[2] or "cogrant.invalid"
-    return f"<{digest}@{domain}>"
-
-
-def _send_batch(
-    connection: smtplib.SMTP,
-    session_factory: Callable[[], Session],
-    smtp: SmtpSettings,
-    *,
-    tried: _Cursor,
-    counts: Counter[str],
-    limit: int,
-    max_attempts: int,
-) -> int:
-    claimed = _claim(session_factory, tried, limit=limit)
-    processed = 0
-    with session_factory() as session:
-        session.expire_on_commit = False
-        messages = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
-        ).all()
-        for message in messages:
-            attempt = _deliver(connection, message, smtp)
-            counts[_record(message, attempt, max_attempts=max_attempts)] += 1
-            message.lease_until = None
-            _commit_mark(session)
-            processed += 1
-            if attempt.connection_lost or connection.sock is None:  # smtplib closes on 421 and I/O errors
+    def run(self, *, batch_size: int, max_batches: int | None) -> RelayReport:
+        batches = 0
+        while (max_batches is None or batches < max_batches) and self._has_due():
+            batches += 1
+            try:
+                connection = connect(self.smtp)
+            except OSError as error:  # smtplib.SMTPException is an OSError too
+                logger.warning("SMTP server %s:%s unavailable: %s", self.smtp.host, self.smtp.port, error)
+                self._defer_batch(Attempt(describe(error), server_unavailable=True), limit=batch_size)
                 break
-        if processed < len(messages):  # the connection dropped: free the untried ones for the next batch
-            tried.after_id = messages[processed - 1].id
-            for message in messages[processed:]:
-                message.lease_until = None
-        session.commit()
-    return processed
+            try:
+                processed = self._send_batch(connection, limit=batch_size)
+            finally:
+                close(connection)
+            if processed == 0:
+                break
+        return RelayReport(
+            sent=self.counts[SENT],
+            failed=self.counts[FAILED],
+            deferred=self.counts[DEFERRED],
+            failures=tuple(self.failures),
+        )
+
+    def _send_batch(self, connection: smtplib.SMTP, *, limit: int) -> int:
+        claimed = self._claim(limit)
+        with self.sessions() as session:
+            messages = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+            ).all()
+            session.expunge_all()  # outcomes are written below, one small UPDATE and commit each
+            engine = session.get_bind()
+        processed = 0
+        with engine.connect() as database, _marks_without_waiting_for_disk(database):
+            for message in messages:
+                attempt = deliver(connection, build_email(message, self.smtp.from_address))
+                self._record(message, attempt)
+                database.execute(_MARK, _mark_values(message))
+                database.commit()
+                processed += 1
+                if attempt.server_unavailable or not still_open(connection):
+                    break
+            if processed < len(messages):  # the connection dropped: free the untried ones for the next batch
+                self.after_id = messages[processed - 1].id
+                untried = [message.id for message in messages[processed:]]
+                database.execute(
+                    update(OutboxMessage).where(OutboxMessage.id.in_(untried)).values(lease_until=None)
+                )
+                database.commit()
+        return processed
+
+    def _claim(self, limit: int) -> list[int]:
+        """Lease up to `limit` due messages; returns their ids, oldest first.
+
+        PostgreSQL: lock the rows (skipping rows other relays hold), then lease them, in one transaction.
+        (One UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) may run its subquery
+        more than once and lease more than n.) SQLite: one UPDATE with the subquery, which SQLite runs
+        once, under the database's single write lock, so two relays cannot both lease a row."""
+        now = self.clock()
+        chosen = _due(self.after_id, now).with_only_columns(OutboxMessage.id).limit(limit)
+        with self.sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                chosen_ids: object = list(session.scalars(chosen))
+            else:
+                chosen_ids = chosen
+            ids = session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(chosen_ids), *_due_conditions(self.after_id, now))
+                .values(lease_until=now + LEASE)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        ids = sorted(ids)
+        if ids:
+            self.after_id = ids[-1]
+        return ids
+
+    def _defer_batch(self, attempt: Attempt, *, limit: int) -> None:
+        with self.sessions() as session, session.begin():
+            messages = session.scalars(_due(self.after_id, self.clock()).limit(limit)).all()
+            for message in messages:
+                self._record(message, attempt)
+            if messages:
+                self.after_id = messages[-1].id
+
+    def _record(self, message: OutboxMessage, attempt: Attempt) -> None:
+        outcome = record_attempt(message, attempt, policy=self.policy, now=self.clock())
+        self.counts[outcome] += 1
+        if outcome == FAILED:
+            reason = message.last_error or ""
+            self.failures.append(FailedMessage(message.id, message.template, message.to_address, reason))
+
+    def _has_due(self) -> bool:
+        with self.sessions() as session, session.begin():
+            return session.scalars(_due(self.after_id, self.clock()).limit(1)).first() is not None
 
 
-def _claim(session_factory: Callable[[], Session], tried: _Cursor, *, limit: int) -> list[int]:
-    """Lease up to `limit` pending messages in one short transaction; returns their ids, oldest first."""
-    with session_factory() as session, session.begin():
-        messages = session.scalars(_claimable(tried).limit(limit)).all()
-        lease_until = utcnow() + LEASE
-        for message in messages:
-            message.lease_until = lease_until
-        if messages:
-            tried.after_id = messages[-1].id
-        return [message.id for message in messages]
+_MARK = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("message_id"))
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        sent_at=bindparam("sent_at"),
+        failed_at=bindparam("failed_at"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        lease_until=None,
+    )
+)
 
 
-def _commit_mark(session: Session) -> None:
-    """Commit one message's outcome. On PostgreSQL without waiting for the disk (for this transaction
-    only): only a crash of the database server itself could lose the mark and resend that message."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
-    session.commit()
+def _mark_values(message: OutboxMessage) -> dict[str, object]:
+    return {
+        "message_id": message.id,
+        "status": message.status,
+        "attempts": message.attempts,
+        "sent_at": message.sent_at,
+        "failed_at": message.failed_at,
+        "next_attempt_at": message.next_attempt_at,
+        "last_error": message.last_error,
+    }
 
 
-def _deliver(connection: smtplib.SMTP, message: OutboxMessage, smtp: SmtpSettings) -> _Attempt:
+@contextlib.contextmanager
+def _marks_without_waiting_for_disk(database: Connection) -> Iterator[None]:
+    """On PostgreSQL, commit each outcome without waiting for the disk while this batch runs (the
+    setting is put back after): only a crash of the database server itself could lose a mark, and
+    then that message is sent once more, with the same Message-ID."""
+    if database.dialect.name != "postgresql":
+        yield
+        return
+    database.exec_driver_sql("SET synchronous_commit = off")
+    database.commit()
     try:
-        connection.send_message(build_email(message, smtp))
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        return _Attempt(_describe(error), permanent=min(codes, default=500) >= 500)
-    except smtplib.SMTPResponseException as error:  # sender or data refused, or 421 closing
-        return _Attempt(_describe(error), permanent=error.smtp_code >= 500)
-    except (smtplib.SMTPNotSupportedError, ValueError) as error:  # e.g. non-ASCII address, no SMTPUTF8
-        return _Attempt(_describe(error), permanent=True)
-    except OSError as error:  # disconnected, reset, timed out
-        return _Attempt(_describe(error), connection_lost=True)
-    return _Attempt()
+        yield
+    finally:
+        database.rollback()
+        database.exec_driver_sql("RESET synchronous_commit")
+        database.commit()
 
 
-def _record(message: OutboxMessage, attempt: _Attempt, *, max_attempts: int) -> str:
-    """Write the attempt onto the row (the caller commits); return sent, failed or deferred.
-
-    attempts counts every try, successful or not; last_error keeps the latest failure as history.
-    """
-    message.attempts += 1
-    if attempt.error is None:
-        message.status, message.sent_at = OutboxStatus.SENT, utcnow()
-        logger.info("sent outbox message %s (%s)", message.id, message.template)
-        return SENT
-    message.last_error = attempt.error
-    if attempt.permanent or message.attempts >= max_attempts:
-        message.status = OutboxStatus.FAILED
-        logger.warning("outbox message %s failed: %s", message.id, attempt.error)
-        return FAILED
-    logger.info("outbox message %s deferred: %s", message.id, attempt.error)
-    return DEFERRED
+def _due_conditions(after_id: int, now: dt.datetime) -> tuple[object, ...]:
+    return (
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.id > after_id,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
 
 
-def _defer_batch(
-    session_factory: Callable[[], Session], tried: _Cursor, *, error: str, limit: int, max_attempts: int
-) -> Counter[str]:
-    with session_factory() as session, session.begin():
-        messages = session.scalars(_claimable(tried).limit(limit)).all()
-        if messages:
-            tried.after_id = messages[-1].id
-        return Counter(_record(message, _Attempt(error), max_attempts=max_attempts) for message in messages)
-
-
-def _has_untried(session_factory: Callable[[], Session], tried: _Cursor) -> bool:
-    with session_factory() as session, session.begin():
-        return session.scalars(_claimable(tried).limit(1)).first() is not None
-
-
-@dataclass
-class _Cursor:
-    """Where this run has got to: ids only grow, so each message is tried at most once per run."""
-
-    after_id: int = 0
-
-
-def _claimable(tried: _Cursor) -> Select[tuple[OutboxMessage]]:
-    """Pending messages not yet tried in this run, oldest first, skipping rows another relay holds
-    locked or leased (a relay that died mid-batch holds its lease for LEASE, then they are free)."""
+def _due(after_id: int, now: dt.datetime) -> Select[tuple[OutboxMessage]]:
+    """Pending messages due now and not yet tried in this run, oldest first, skipping rows another relay
+    holds locked or leased (a relay that died mid-batch holds its lease for LEASE, then they are free)."""
     return (
         select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.id > tried.after_id,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < utcnow()),
-        )
+        .where(*_due_conditions(after_id, now))
         .order_by(OutboxMessage.id)
         .with_for_update(skip_locked=True)
     )
-
-
-def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
-    # Loading the CA bundle costs tens of milliseconds: only when TLS is used.
-    context = _tls_context() if smtp.use_ssl or smtp.starttls else None
-    if smtp.use_ssl:
-        connection = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
-    else:
-        connection = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-    with contextlib.ExitStack() as on_error:
-        on_error.callback(connection.close)
-        _greet(connection, smtp, context)
-        on_error.pop_all()
-    return connection
-
-
-def _close(connection: smtplib.SMTP) -> None:
-    """Say goodbye politely if the connection still works; every message is already recorded."""
-    with contextlib.suppress(OSError):  # smtplib.SMTPException is an OSError too
-        connection.quit()
-    connection.close()
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-def _greet(connection: smtplib.SMTP, smtp: SmtpSettings, context: ssl.SSLContext | None) -> None:
-    try:
-        connection.ehlo_or_helo_if_needed()
-        if smtp.starttls:
-            connection.starttls(context=context)
-            connection.ehlo()
-        if smtp.username is not None:
-            connection.login(smtp.username, smtp.password or "")
-    except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as error:
-        raise ConfigurationError(f"SMTP server {smtp.host}:{smtp.port} refused our setup: {error}") from error
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = (f"{address}: {code} {_decode(text)}" for address, (code, text) in error.recipients.items())
-        description = "recipient refused: " + "; ".join(refused)
-    elif isinstance(error, smtplib.SMTPResponseException):
-        description = f"{type(error).__name__}: {error.smtp_code} {_decode(error.smtp_error)}"
-    else:
-        description = f"{type(error).__name__}: {error}"
-    return description[:_MAX_ERROR_LENGTH]
-
-
-def _decode(text: bytes | str) -> str:
-    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text

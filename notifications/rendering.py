@@ -1,48 +1,11 @@
-"""Responsible for turning a template name and a context into an e-mail: one subject line, text and HTML.
+"""Responsible for turning a template name, a context and a language into an e-mail's three parts.
 
 Each e-mail lives in ``notifications/templates/<name>/`` as ``subject.txt``, ``body.txt`` and
-``body.html``. HTML is autoescaped, text is not. A missing context variable is an error that names
-the template and the variable (nothing is ever sent with a blank where a fact should be).
-
-Context variables
-=================
-
-Every template needs these three; ``contact_phone`` is the only optional variable anywhere.
-
-==================  ==========================  ================================================
-variable            type                        meaning
-==================  ==========================  ================================================
-recipient_name      str                         how we greet the reader ("Sam", "Check-in team")
-funder_name         str                         signs the e-mail: "The <funder_name> team"
-contact_email       str                         where to write with questions
-contact_phone       str, optional               a phone number, for people who prefer to call
-==================  ==========================  ================================================
-
-Per template (dates are ``datetime.date``/``datetime``, shown as "3 March 2026"; a ``str`` is shown
-as it is; URLs are absolute links into the portal or document store):
-
-``application_received`` (to the applicant)
-    reference (str), title (str), round_name (str), decision_date (date): when we expect to decide.
-``application_ineligible`` (to the applicant)
-    reference (str), title (str), round_name (str), reasons (list[str]): why it does not fit,
-    alternatives (list[str]): what they could do instead (may be empty: we then offer a chat).
-``review_assigned`` (to a reviewer)
-    round_name (str), application_count (int), due_date (date), portal_url (str).
-``application_not_funded`` (to the applicant)
-    reference (str), title (str), round_name (str), summary_statement (str, blank lines split
-    paragraphs), lived_experience_mean and scientist_mean (float | Decimal | None; None reads
-    "not available").
-``award_offered`` (to the award holders)
-    reference (str), title (str), amount (Decimal | int), currency (str, ISO 4217 such as "GBP"),
-    conditions (list[str], may be empty), start_date (date), end_date (date),
-    award_letter_url (str): where the award letter can be read and downloaded.
-``checkin_reminder`` (to the project team)
-    reference (str), project_title (str), milestone_title (str), due_date (date), checkin_url (str).
-``checkin_overdue`` (to administrators)
-    reference (str), project_title (str), milestone_title (str), due_date (date),
-    days_overdue (int), project_url (str).
-``celebration_shared`` (to the project team and community partners)
-    reference (str), project_title (str), report_url (str): the celebration report.
+``body.html`` (what each needs: notifications.catalogue). HTML is autoescaped, text is not. A missing
+context variable is an error naming the template and the variable (StrictUndefined: nothing is ever
+sent with a blank where a fact should be). Sentences in ``{% trans %}`` blocks are translated through
+the Babel catalogues of notifications.languages; a template is written in the wanted language only
+if all of its sentences are translated there.
 """
 
 from __future__ import annotations
@@ -55,24 +18,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import jinja2
+from babel.dates import format_date
 from jinja2 import meta
 from markupsafe import Markup, escape
 
 from models.errors import CograntError
+from notifications.catalogue import OPTIONAL_KEYS, TEMPLATE_NAMES
+from notifications.languages import SOURCE_LANGUAGE, normalise, translated_ids, translations
+
+__all__ = ["TEMPLATE_DIR", "TEMPLATE_NAMES", "RenderedMessage", "TemplateError", "render_message"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-TEMPLATE_NAMES: tuple[str, ...] = (
-    "application_received",
-    "application_ineligible",
-    "review_assigned",
-    "application_not_funded",
-    "award_offered",
-    "checkin_reminder",
-    "checkin_overdue",
-    "celebration_shared",
-)
 PARTS: tuple[str, ...] = ("subject.txt", "body.txt", "body.html")
-OPTIONAL_VARIABLES = frozenset({"contact_phone"})
+# Supplied by the renderer itself, never by the caller.
+RENDERER_VARIABLES = frozenset({"html_lang"})
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -90,38 +49,85 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
+    language: str = SOURCE_LANGUAGE
 
 
-def render_message(template: str, context: Mapping[str, object]) -> RenderedMessage:
-    """Render the three parts of `template`; raise TemplateError naming any missing variable."""
+def render_message(
+    template: str, context: Mapping[str, object], *, language: str | None = None
+) -> RenderedMessage:
+    """Render the three parts of `template`, in `language` where fully translated, else in English.
+
+    Raises TemplateError naming any missing variable."""
     missing = sorted(required_variables(template) - context.keys())
     if missing:
         raise TemplateError(f"e-mail template '{template}' needs context variable(s): {', '.join(missing)}")
-    parts = [_render_part(template, part, context) for part in PARTS]
-    return RenderedMessage(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2])
+    used = language_for(template, language)
+    values = {**context, "html_lang": used}
+    parts = [_render_part(template, part, values, used) for part in PARTS]
+    return RenderedMessage(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2], language=used)
+
+
+def language_for(template: str, wanted: str | None) -> str:
+    """`wanted` if every sentence of `template` is translated into it, else English."""
+    language = normalise(wanted)
+    if language == SOURCE_LANGUAGE or not own_sentences(template):
+        return SOURCE_LANGUAGE
+    return language if sentences(template) <= translated_ids(language) else SOURCE_LANGUAGE
 
 
 @functools.cache
 def required_variables(template: str) -> frozenset[str]:
     """The context variables `template` uses (all parts and shared includes), less the optional ones."""
-    _check_known(template)
-    env = _environment()
+    env = _environment(SOURCE_LANGUAGE)
     names: set[str] = set()
+    for name in _sources(template):
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        names |= meta.find_undeclared_variables(env.parse(source))
+    return frozenset(names - OPTIONAL_KEYS - RENDERER_VARIABLES - env.globals.keys())
+
+
+@functools.cache
+def sentences(template: str) -> frozenset[str]:
+    """The translatable sentences of `template`, its layout and the shared parts it includes."""
+    return _sentences_in(_sources(template))
+
+
+@functools.cache
+def own_sentences(template: str) -> frozenset[str]:
+    """The translatable sentences in the template's own three parts."""
+    return _sentences_in(tuple(f"{template}/{part}" for part in PARTS))
+
+
+def _sentences_in(names: tuple[str, ...]) -> frozenset[str]:
+    env = _environment(SOURCE_LANGUAGE)
+    found: set[str] = set()
+    for name in names:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        for _, _, message in env.extract_translations(source):  # type: ignore[attr-defined]
+            found |= {message} if isinstance(message, str) else {m for m in message if m}
+    return frozenset(found)
+
+
+@functools.cache
+def _sources(template: str) -> tuple[str, ...]:
+    """The template's three parts and every template they extend or include, each once."""
+    _check_known(template)
+    env = _environment(SOURCE_LANGUAGE)
     pending = [f"{template}/{part}" for part in PARTS]
-    seen: set[str] = set()
+    seen: list[str] = []
     while pending:
         name = pending.pop()
-        seen.add(name)
+        if name in seen:
+            continue
+        seen.append(name)
         source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        tree = env.parse(source)
-        names |= meta.find_undeclared_variables(tree)
-        pending += [ref for ref in meta.find_referenced_templates(tree) if ref and ref not in seen]
-    return frozenset(names - OPTIONAL_VARIABLES)
+        pending += [ref for ref in meta.find_referenced_templates(env.parse(source)) if ref]
+    return tuple(seen)
 
 
-def _render_part(template: str, part: str, context: Mapping[str, object]) -> str:
+def _render_part(template: str, part: str, context: Mapping[str, object], language: str) -> str:
     try:
-        return _environment().get_template(f"{template}/{part}").render(context)
+        return _environment(language).get_template(f"{template}/{part}").render(context)
     except jinja2.UndefinedError as error:
         raise TemplateError(f"e-mail template '{template}' ({part}): {error.message}") from error
 
@@ -132,7 +138,7 @@ def _check_known(template: str) -> None:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def _environment(language: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
@@ -140,8 +146,11 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(long_date=long_date, money=money, score=score, paragraphs=paragraphs)
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    dates = long_date if language == SOURCE_LANGUAGE else functools.partial(_local_date, language=language)
+    env.filters.update(long_date=dates, money=money, score=score, paragraphs=paragraphs)
     return env
 
 
@@ -150,6 +159,10 @@ def long_date(value: dt.date | str) -> str:
     if isinstance(value, str):
         return value
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _local_date(value: dt.date | str, *, language: str) -> str:
+    return value if isinstance(value, str) else format_date(value, "d MMMM y", locale=language)
 
 
 def money(amount: Decimal | int | float, currency: str) -> str:

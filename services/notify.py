@@ -1,6 +1,8 @@
 """Responsible for deciding which e-mails a domain event causes, and queueing them in the outbox.
 
 Every message has a dedupe key naming its cause, so re-running a flow never queues an e-mail twice.
+Each person's choices (notifications.preferences) decide the language and whether a message waits
+for their daily digest (services.digests).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from models.people import Person
 from models.review import Assignment, PanelDecision
 from models.status_change import StatusChanged
 from notifications.outbox import enqueue
+from notifications.preferences import choices_of
 from services.people import administrators
 
 S = ApplicationStatus
@@ -39,13 +42,21 @@ class Notifier:
             "contact_email": self.contact_email,
         }
 
-    def _send(self, session: Session, template: str, recipient: Person, key: str, **context: Any) -> None:
+    def send(self, session: Session, template: str, recipient: Person, key: str, **context: Any) -> None:
+        """Queue `template` for `recipient`, in their language and, if they chose one, for their digest.
+
+        `key` names the cause within the template (e.g. an application id): the same key is one e-mail.
+        Any message of the catalogue can be sent this way, e.g. ``send(session, "sign_in_link", person,
+        token_id, sign_in_url=..., expires_minutes=15)``."""
+        choices = choices_of(session, recipient.id)
         enqueue(
             session,
             template=template,
             to_address=recipient.email,
             dedupe_key=f"{template}:{key}",
             context=self._common(recipient) | context,
+            language=choices.language,
+            for_digest=choices.wants_digest,
         )
 
     def on_event(self, session: Session, event: object) -> None:
@@ -66,7 +77,7 @@ class Notifier:
         }
 
     def _received(self, session: Session, application: Application) -> None:
-        self._send(
+        self.send(
             session,
             "application_received",
             application.applicant,
@@ -78,7 +89,7 @@ class Notifier:
 
     def _ineligible(self, session: Session, application: Application) -> None:
         eligibility = application.eligibility or {}
-        self._send(
+        self.send(
             session,
             "application_ineligible",
             application.applicant,
@@ -90,7 +101,7 @@ class Notifier:
 
     def _not_funded(self, session: Session, application: Application) -> None:
         decision = session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
-        self._send(
+        self.send(
             session,
             "application_not_funded",
             application.applicant,
@@ -104,7 +115,7 @@ class Notifier:
     def _in_delivery(self, session: Session, application: Application) -> None:
         award = session.scalar(select(Award).where(Award.application_id == application.id))
         for person in _project_team(application):
-            self._send(
+            self.send(
                 session,
                 "award_offered",
                 person,
@@ -120,7 +131,7 @@ class Notifier:
 
     def _closed(self, session: Session, application: Application) -> None:
         for person in _project_team(application):
-            self._send(
+            self.send(
                 session,
                 "celebration_shared",
                 person,
@@ -137,7 +148,7 @@ class Notifier:
         for reviewer_id, tasks in sorted(by_reviewer.items()):
             reviewer = session.get(Person, reviewer_id)
             first = min(task.id for task in tasks)
-            self._send(
+            self.send(
                 session,
                 "review_assigned",
                 reviewer,
@@ -158,7 +169,7 @@ class Notifier:
         }
         if template == "checkin_reminder":
             for person in _project_team(application):
-                self._send(
+                self.send(
                     session,
                     template,
                     person,
@@ -168,7 +179,7 @@ class Notifier:
                 )
             return
         for admin in administrators(session):
-            self._send(
+            self.send(
                 session,
                 template,
                 admin,

@@ -27,6 +27,7 @@ DEPLOYMENTS = {
     "milestone-check-ins",
     "close-out",
     "send-notifications",
+    "daily-digest",
 }
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

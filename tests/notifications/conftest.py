@@ -22,6 +22,8 @@ from cogrant.stack.ports import DEFAULT_HOST, free_port
 from cogrant.stack.smtp import DevSMTPServer, Mailbox
 from models import Base
 from notifications.relay import SmtpSettings
+from services.database import session_factory as migrated_sessions
+from tests.conftest import _empty_all_tables, _migrated_engine
 
 FROM_ADDRESS = "Pilot Fund <hello@pilotfund.example>"
 
@@ -91,6 +93,57 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "project_title": "Young carers voices",
             "report_url": "https://portal.pilotfund.example/celebrations/17",
         },
+        "sign_in_link": {
+            "sign_in_url": "https://portal.pilotfund.example/sign-in/Zq81xT",
+            "expires_minutes": 15,
+        },
+        "coapplicant_invitation": {
+            "inviter_name": "Sam Okafor",
+            "application_title": "Walking group for carers",
+            "access": "edit",
+            "accept_url": "https://portal.pilotfund.example/invitations/9",
+        },
+        "reviewer_invitation": {
+            "round_name": "Spring 2026",
+            "accept_url": "https://portal.pilotfund.example/reviewers/join/4",
+        },
+        "review_reminder": {
+            "round_name": "Spring 2026",
+            "due_date": dt.date(2026, 4, 17),
+            "tasks_url": "https://portal.pilotfund.example/reviews",
+            "open_tasks": 2,
+        },
+        "summary_statement": {
+            "project_title": "Memory cafe research",
+            "reference": "PF-2026-016",
+            "statement_url": "https://portal.pilotfund.example/statements/16",
+        },
+        "tranche_released": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "amount": "£8,000",
+            "tranche_number": 2,
+            "milestone_title": "First community workshop",
+        },
+        "final_report_due": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "due_date": dt.date(2027, 10, 30),
+            "report_url": "https://portal.pilotfund.example/reports/17",
+        },
+        "daily_digest": {
+            "day": dt.date(2026, 12, 1),
+            "items": [
+                {
+                    "subject": "Reminder: please tell us how your project is going",
+                    "text": "Hello Amina,\n\nIt is time.",
+                },
+                {
+                    "subject": "We have paid £8,000 for Young carers voices",
+                    "text": "Hello Amina,\n\nWe sent it.",
+                },
+            ],
+        },
     }
     return {name: {**common, **context} for name, context in per_template.items()}
 
@@ -111,6 +164,16 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    """A migrated, empty database on SQLite and on PostgreSQL that other processes can open too:
+    (url, sessions). (This directory's `engine` is a private SQLite file made without migrations.)"""
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = _migrated_engine(url)
+    _empty_all_tables(engine)
+    yield url, migrated_sessions(engine)
 
 
 @pytest.fixture

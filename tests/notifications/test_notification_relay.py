@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.stack.ports import free_port
-from cogrant.stack.smtp import DevSMTPServer
+from cogrant.stack.smtp import DevSMTPServer, Mailbox
 from models import OutboxMessage
 from models.enums import OutboxStatus
 from models.errors import ConfigurationError
 from notifications.outbox import enqueue
-from notifications.relay import RelayReport, SmtpSettings, message_id_for, send_pending
+from notifications.relay import RelayReport, RetryPolicy, SmtpSettings, message_id_for, send_pending
+from tests.notifications.conftest import RefusingHandler
 
 Contexts = dict[str, dict[str, Any]]
 Settings = Callable[..., SmtpSettings]
@@ -148,17 +151,88 @@ def test_server_down_then_back_loses_and_duplicates_nothing(
     assert {(row.status, row.attempts) for row in _rows(session_factory)} == {(OutboxStatus.SENT, 2)}
 
 
-def test_gives_up_after_max_attempts(
+def test_refused_for_now_backs_off_then_fails_after_max_attempts(
+    session_factory: sessionmaker[Session], contexts: Contexts, refusing_smtp: Any, smtp_settings: Settings
+) -> None:
+    _, port = refusing_smtp({"reviewer0@example.org": "450 4.2.1 Mailbox busy, try later"})
+    _enqueue_many(session_factory, contexts, _addresses(1))
+    policy = RetryPolicy(max_attempts=3, first_delay=dt.timedelta(minutes=1))
+    start = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+    def run(minutes: float) -> RelayReport:
+        clock = start + dt.timedelta(minutes=minutes)
+        return send_pending(session_factory, smtp_settings(port), policy=policy, clock=lambda: clock)
+
+    assert run(0) == RelayReport(deferred=1)
+    assert _rows(session_factory)[0].next_attempt_at == start + dt.timedelta(minutes=1)
+    assert run(0.5) == RelayReport()  # not due yet: backing off
+    assert run(1) == RelayReport(deferred=1)
+    assert _rows(session_factory)[0].next_attempt_at == start + dt.timedelta(minutes=3)  # doubled
+    assert run(2.9) == RelayReport()
+    report = run(3)
+    assert report == RelayReport(failed=1)
+    [row] = _rows(session_factory)
+    assert (row.status, row.attempts, row.failed_at) == (
+        OutboxStatus.FAILED,
+        3,
+        start + dt.timedelta(minutes=3),
+    )
+    assert "refused 3 times" in (row.last_error or "") and "450" in (row.last_error or "")
+    assert [(f.to_address, f.template) for f in report.failures] == [
+        ("reviewer0@example.org", "review_assigned")
+    ]
+
+
+def test_back_off_doubles_up_to_its_cap() -> None:
+    policy = RetryPolicy(first_delay=dt.timedelta(minutes=1), max_delay=dt.timedelta(minutes=10))
+
+    assert [policy.delay_after(n).total_seconds() / 60 for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
+    assert policy.delay_after(10_000) == dt.timedelta(minutes=10)
+
+
+def test_five_minute_outage_with_a_relay_every_minute_delivers_everything(
+    session_factory: sessionmaker[Session], contexts: Contexts, smtp_settings: Settings
+) -> None:
+    port = free_port()
+    _enqueue_many(session_factory, contexts, _addresses(250))
+    start = dt.datetime.now(dt.UTC)
+    policy = RetryPolicy(max_attempts=3)  # few tries on purpose: an outage must not use them up
+
+    def run_at(minute: int) -> RelayReport:
+        clock = start + dt.timedelta(minutes=minute)
+        return send_pending(
+            session_factory, smtp_settings(port), policy=policy, batch_size=100, clock=lambda: clock
+        )
+
+    down = [run_at(minute) for minute in range(5)]
+    assert all(report.failed == 0 and report.sent == 0 for report in down)
+    assert {row.status for row in _rows(session_factory)} == {OutboxStatus.PENDING}
+
+    with DevSMTPServer(port=port) as server:
+        back = [run_at(minute) for minute in range(5, 8)]
+        received = server.wait_for(250)
+
+    assert [report.sent for report in back] == [250, 0, 0]
+    assert sorted(m.rcpt_tos[0] for m in received) == sorted(_addresses(250))
+    rows = _rows(session_factory)
+    assert {row.status for row in rows} == {OutboxStatus.SENT}
+    assert max(row.attempts for row in rows) == 6  # the oldest batch was tried at every run of the outage
+
+
+def test_an_outage_longer_than_give_up_after_fails_the_message(
     session_factory: sessionmaker[Session], contexts: Contexts, smtp_settings: Settings
 ) -> None:
     _enqueue_many(session_factory, contexts, _addresses(1))
-    settings = smtp_settings(free_port())
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    policy = RetryPolicy(give_up_after=dt.timedelta(days=2))
 
-    assert send_pending(session_factory, settings, max_attempts=2) == RelayReport(deferred=1)
-    assert send_pending(session_factory, settings, max_attempts=2) == RelayReport(failed=1)
-    assert send_pending(session_factory, settings, max_attempts=2) == RelayReport()
+    report = send_pending(session_factory, smtp_settings(free_port()), policy=policy, clock=lambda: later)
+
+    assert report == RelayReport(failed=1)
     [row] = _rows(session_factory)
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 2)
+    assert row.status == OutboxStatus.FAILED and "server unavailable for over 2 days" in (
+        row.last_error or ""
+    )
 
 
 def test_permanent_refusal_fails_that_message_only(
@@ -226,3 +300,21 @@ def test_settings_refuse_contradictions_and_hide_the_password() -> None:
     assert "secret" not in repr(
         SmtpSettings(host="mail", port=25, from_address="a@b.example", password="secret")
     )
+
+
+def test_accented_address_goes_by_smtputf8_or_fails_clearly(
+    session_factory: sessionmaker[Session], contexts: Contexts, smtp_settings: Settings
+) -> None:
+    _enqueue_many(session_factory, contexts, ["zoë@example.org"])
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(
+        RefusingHandler(mailbox, {}), hostname="127.0.0.1", port=port, enable_SMTPUTF8=False
+    )
+    controller.start()
+    try:
+        report = send_pending(session_factory, smtp_settings(port))
+    finally:
+        controller.stop()
+
+    assert report == RelayReport(failed=1) and mailbox.messages == []
+    assert "no SMTPUTF8" in (_rows(session_factory)[0].last_error or "")

@@ -31,6 +31,19 @@ KEY_FACTS = {
     "checkin_reminder": ["First community workshop", "1 December 2026", "/checkins/41"],
     "checkin_overdue": ["Young carers voices", "First community workshop", "9", "/admin/projects/17"],
     "celebration_shared": ["Young carers voices", "Thank you", "/celebrations/17"],
+    "sign_in_link": ["/sign-in/Zq81xT", "15 minutes", "ignore this e-mail"],
+    "coapplicant_invitation": ["Sam Okafor", "Walking group for carers", "and change it", "/invitations/9"],
+    "reviewer_invitation": ["Spring 2026", "equal say", "/reviewers/join/4"],
+    "review_reminder": [
+        "Spring 2026",
+        "2 reviews",
+        "17 April 2026",
+        "https://portal.pilotfund.example/reviews",
+    ],
+    "summary_statement": ["Memory cafe research", "PF-2026-016", "/statements/16"],
+    "tranche_released": ["£8,000", "payment number 2", "First community workshop", "PF-2026-017"],
+    "final_report_due": ["Young carers voices", "30 October 2027", "/reports/17"],
+    "daily_digest": ["1 December 2026", "We have paid £8,000", "We sent it.", "are the 2"],
 }
 # Words that make people feel silly (DOMAIN.md, "Plain language"): say what they mean instead.
 JARGON = ["eligib", "milestone", "summary statement", "stakeholder", "co-production", "hereby", "pursuant"]
