@@ -43,6 +43,10 @@ as it is; URLs are absolute links into the portal or document store):
     days_overdue (int), project_url (str).
 ``celebration_shared`` (to the project team and community partners)
     reference (str), project_title (str), report_url (str): the celebration report.
+``sign_in_link`` (to anyone signing in to the portal)
+    sign_in_url (str): the one-time link, expires_minutes (int).
+``coapplicant_invitation`` (to a person invited to an application)
+    inviter_name (str), application_title (str), access ("view" or "edit"), accept_url (str).
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "checkin_reminder",
     "checkin_overdue",
     "celebration_shared",
+    "sign_in_link",
+    "coapplicant_invitation",
 )
 PARTS: tuple[str, ...] = ("subject.txt", "body.txt", "body.html")
 OPTIONAL_VARIABLES = frozenset({"contact_phone"})

@@ -91,6 +91,16 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "project_title": "Young carers voices",
             "report_url": "https://portal.pilotfund.example/celebrations/17",
         },
+        "sign_in_link": {
+            "sign_in_url": "https://portal.pilotfund.example/sign-in/abc",
+            "expires_minutes": 30,
+        },
+        "coapplicant_invitation": {
+            "inviter_name": "Sam",
+            "application_title": "Young carers voices",
+            "access": "edit",
+            "accept_url": "https://portal.pilotfund.example/invitations/abc",
+        },
     }
     return {name: {**common, **context} for name, context in per_template.items()}
 
