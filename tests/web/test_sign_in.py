@@ -60,7 +60,9 @@ def test_tampered_and_expired_links_are_refused(portal: Portal) -> None:
     assert response.status_code == 400 and "not complete" in response.text
 
     with portal.session() as session:
-        session.execute(update(SignInToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        session.execute(
+            update(SignInToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
         session.commit()
     response = browser.post(link, from_page=link)
     assert response.status_code == 400 and "expired" in response.text
