@@ -59,7 +59,11 @@ def _environment(data_dir: Path, prefect_port: int) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COGRANT_"))
     }
-    return environment | {"COGRANT_DATA_DIR": str(data_dir), "COGRANT_PREFECT_PORT": str(prefect_port)}
+    return environment | {
+        "COGRANT_DATA_DIR": str(data_dir),
+        "COGRANT_PREFECT_PORT": str(prefect_port),
+        "COGRANT_PORTAL_PORT": str(free_port()),
+    }
 
 
 def _wait_for_banner(process: subprocess.Popen[str], timeout: float) -> str:
@@ -85,6 +89,10 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
     try:
         banner = _wait_for_banner(up, timeout=120)
         assert f"Prefect UI      http://127.0.0.1:{port}" in banner
+        portal_url = f"http://127.0.0.1:{environment['COGRANT_PORTAL_PORT']}"
+        assert f"Apply (portal)  {portal_url}" in banner
+        with urllib.request.urlopen(f"{portal_url}/rounds", timeout=10) as rounds_page:
+            assert "Funding you can apply for" in rounds_page.read().decode()
         assert all(name in banner for name in DEPLOYMENTS)
         deployments: set[str] = set()
         for _ in range(60):  # serve() registers them just after the banner
