@@ -142,10 +142,11 @@ def submit_application(session: Session, application: Application, *, actor: str
     problems = problems_before_submit(application)
     if problems:
         raise DomainError("; ".join(problem.message for problem in problems))
-    intake.submit(session, application, actor=actor)
     try:
+        intake.submit(session, application, actor=actor)
         session.flush()
     except StaleDataError:  # another request sent it first; the version column caught it
         session.rollback()
+        session.info.get("events", []).clear()  # its e-mail was queued by the request that sent it
         return False
     return True

@@ -14,7 +14,7 @@ from starlette_wtf.csrf import CSRFError
 from models.errors import AccessDenied, DomainError, NotFound
 from services.sign_in import LinkNotUsable
 from web.pages import redirect, render
-from web.portal import SignInRequired
+from web.portal import RequestTooLarge, SignInRequired
 
 
 def _problem(request: Request, *, status: int, title: str, message: str) -> Response:
@@ -26,6 +26,16 @@ def install_error_pages(app: FastAPI) -> None:
     async def sign_in_first(request: Request, error: SignInRequired) -> Response:
         request.session["next"] = error.next_path
         return redirect("/sign-in")
+
+    @app.exception_handler(RequestTooLarge)
+    async def too_large(request: Request, error: RequestTooLarge) -> Response:
+        return _problem(
+            request,
+            status=413,
+            title="The file is too big",
+            message=f"Files can be up to {error.max_bytes // (1024 * 1024)} MB. Go back and choose a smaller "
+            "file. Everything you saved before is safe.",
+        )
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:

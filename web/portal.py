@@ -28,6 +28,13 @@ MAX_FIELDS = 200
 MAX_FIELD_BYTES = 64 * 1024
 
 
+class RequestTooLarge(Exception):
+    """The request body is bigger than any upload we accept; refused before it is read."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+
 class SignInRequired(Exception):
     def __init__(self, next_path: str) -> None:
         self.next_path = next_path
@@ -69,6 +76,10 @@ CurrentPerson = Annotated[Person, Depends(signed_in)]
 
 async def posted_form(request: Request) -> FormData:
     """The request's form, after checking its CSRF token (raises CSRFError, shown as a plain page)."""
+    max_bytes = portal_of(request).max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + 1024 * 1024:  # room for the other fields
+        raise RequestTooLarge(max_bytes)
     form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
     config = request.state.csrf_config
     try:

@@ -134,3 +134,20 @@ def test_removing_a_document_deletes_the_row_and_the_object(portal: Portal) -> N
     assert _documents(portal) == [] and not portal.app.store.exists(document.key)
     with portal.session() as session:
         assert session.scalar(select(func.count(Document.id))) == 0
+
+
+def test_a_request_far_over_the_limit_is_refused_before_it_is_read(portal: Portal) -> None:
+    browser = portal.client()
+    browser.sign_in("amina@example.org")
+    application_id = start_application(browser, open_round(portal))
+    page = f"/applications/{application_id}/documents"
+    browser.get(page)
+
+    response = browser.http.post(
+        page,
+        data={"csrf_token": browser.csrf()},
+        files={"document": ("huge.pdf", PDF + b"0" * (3 * 1024 * 1024))},
+    )
+
+    assert response.status_code == 413 and "Files can be up to 1 MB" in response.text
+    assert _documents(portal) == []
