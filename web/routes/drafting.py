@@ -20,6 +20,7 @@ from models.application_pages import (
     SummaryPage,
 )
 from models.applications import Application
+from models.lifecycle import ApplicationStatus
 from services import drafts
 from services.access import application_for, applications_of, can_edit
 from services.readability import reading_age
@@ -38,7 +39,7 @@ def my_applications(request: Request, uow: Uow, person: CurrentPerson) -> HTMLRe
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
 def task_list(request: Request, application_id: int, uow: Uow, person: CurrentPerson) -> Response:
     application = application_for(uow.session, person, application_id)
-    if application.status != "draft":
+    if application.status != ApplicationStatus.DRAFT:
         return redirect(f"/applications/{application_id}/status")
     missing = {problem.page for problem in drafts.problems_before_submit(application)}
     return render(
