@@ -41,9 +41,12 @@ def prefect_intake_starter(app: App) -> IntakeStarter:
         if app.prefect_api_url is None:
             return
         from prefect.deployments import run_deployment
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
         try:
-            run_deployment("intake/intake", parameters={"application_ids": [application_id]}, timeout=0)
+            # Named here: this runs on a server thread, which does not see the CLI's Prefect settings.
+            with temporary_settings(updates={PREFECT_API_URL: app.prefect_api_url}):
+                run_deployment("intake/intake", parameters={"application_ids": [application_id]}, timeout=0)
         except Exception:  # the scheduled intake run picks the application up; the person is not kept waiting
             logger.exception("could not start intake for application %s; the schedule will", application_id)
 
