@@ -20,9 +20,11 @@ from models.application_pages import (
     SummaryPage,
 )
 from models.applications import Application, BudgetLine
+from models.base import utcnow
 from models.errors import DomainError
 from models.lifecycle import ApplicationStatus
 from models.schemas import ApplicationForm, BudgetLineInput, CoLeadInput
+from notifications.rendering import long_date
 from services import intake
 from services.people import get_or_create_organisation
 
@@ -142,6 +144,11 @@ def submit_application(session: Session, application: Application, *, actor: str
     problems = problems_before_submit(application)
     if problems:
         raise DomainError("; ".join(problem.message for problem in problems))
+    if not application.round.is_open(utcnow()):
+        raise DomainError(
+            f"This round closed on {long_date(application.round.closes_at)}, so it cannot take "
+            "applications now. If something stopped you sending it in time, please contact us."
+        )
     try:
         intake.submit(session, application, actor=actor)
         session.flush()

@@ -216,7 +216,8 @@ def _approve_a_slate_in_the_prefect_ui(data_dir: Path, port: int) -> None:
         page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
         page.get_by_role("button", name="Resume").first.click()
         dialog = page.get_by_role("dialog")
-        assert "awards proposed by the panel" in dialog.inner_text(timeout=20000)
+        # The form arrives after the dialog opens; wait for it rather than reading the dialog at once.
+        dialog.get_by_text("awards proposed by the panel").first.wait_for(timeout=30000)
         dialog.get_by_role("textbox").last.fill(note)
         dialog.get_by_role("button", name="Submit").click()
         _wait_for_state(port, run["id"], "COMPLETED", timeout=120)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from models import Application, AuditEntry, OutboxMessage
@@ -213,3 +215,22 @@ def test_withdrawal_after_a_decision_is_refused(portal: Portal) -> None:
     assert response.status_code == 409
     with portal.session() as session:
         assert session.get(Application, application_id).status == ApplicationStatus.NOT_FUNDED
+
+
+def test_sending_after_the_round_closed_is_refused_in_plain_words(portal: Portal) -> None:
+    funding_round = open_round(portal)
+    browser = portal.client()
+    browser.sign_in("amina@example.org")
+    application_id = start_application(browser, funding_round)
+    fill_in(browser, application_id)
+    browser.get(f"/applications/{application_id}/check")
+    with portal.session() as session:
+        closed = session.get(Application, application_id).round
+        closed.closes_at = closed.opens_at + dt.timedelta(days=1)
+        session.commit()
+
+    response = browser.post(f"/applications/{application_id}/submit")
+
+    assert response.status_code == 409 and "This round closed on" in response.text
+    with portal.session() as session:
+        assert session.get(Application, application_id).status == ApplicationStatus.DRAFT

@@ -8,10 +8,11 @@ import urllib.request
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from cogrant.stack.ports import free_port
 from models import Document
+from tests.support.moto_server import MotoServer
 from tests.web.conftest import Portal, make_app, make_settings
 from tests.web.journey import open_round, start_application
 
@@ -103,7 +104,7 @@ def test_no_file_chosen_is_explained(portal: Portal) -> None:
     assert response.status_code == 400 and "Choose a file to upload" in response.text
 
 
-def test_s3_down_at_upload_says_try_again_and_saves_nothing(portal: Portal, engine, db_url: str) -> None:
+def test_s3_down_at_upload_says_try_again_and_saves_nothing(engine: Engine, db_url: str) -> None:
     down = make_app(make_settings(db_url, f"http://127.0.0.1:{free_port()}"), engine)
     broken = Portal(down)
     browser = broken.client()
@@ -151,3 +152,30 @@ def test_a_request_far_over_the_limit_is_refused_before_it_is_read(portal: Porta
 
     assert response.status_code == 413 and "Files can be up to 1 MB" in response.text
     assert _documents(portal) == []
+
+
+def test_an_upload_without_its_csrf_token_is_refused(portal: Portal) -> None:
+    browser = portal.client()
+    browser.sign_in("amina@example.org")
+    application_id = start_application(browser, open_round(portal))
+
+    response = browser.http.post(
+        f"/applications/{application_id}/documents", files={"document": ("plan.pdf", PDF, "application/pdf")}
+    )
+
+    assert response.status_code == 400 and "try that again" in response.text
+    assert _documents(portal) == []
+
+
+def test_download_links_name_the_browser_facing_s3_endpoint(
+    engine: Engine, db_url: str, moto_s3: MotoServer
+) -> None:
+    settings = make_settings(db_url, moto_s3.endpoint_url, s3_public_endpoint_url="https://files.example.org")
+    portal = Portal(make_app(settings, engine))
+    portal.app.store.ensure_bucket()
+    browser, application_id, _ = _upload(portal, "plan.pdf", PDF)
+    [document] = _documents(portal)
+
+    response = browser.get(f"/applications/{application_id}/documents/{document.id}")
+
+    assert response.headers["location"].startswith(f"https://files.example.org/{settings.s3_bucket}/")
