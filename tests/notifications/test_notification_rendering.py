@@ -31,6 +31,8 @@ KEY_FACTS = {
     "checkin_reminder": ["First community workshop", "1 December 2026", "/checkins/41"],
     "checkin_overdue": ["Young carers voices", "First community workshop", "9", "/admin/projects/17"],
     "celebration_shared": ["Young carers voices", "Thank you", "/celebrations/17"],
+    "sign_in_link": ["https://portal.pilotfund.example/sign-in/abc", "30 minutes"],
+    "coapplicant_invitation": ["Sam", "Young carers voices", "change it", "/invitations/abc"],
 }
 # Words that make people feel silly (DOMAIN.md, "Plain language"): say what they mean instead.
 JARGON = ["eligib", "milestone", "summary statement", "stakeholder", "co-production", "hereby", "pursuant"]

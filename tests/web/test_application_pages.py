@@ -234,3 +234,11 @@ def test_sending_after_the_round_closed_is_refused_in_plain_words(portal: Portal
     assert response.status_code == 409 and "This round closed on" in response.text
     with portal.session() as session:
         assert session.get(Application, application_id).status == ApplicationStatus.DRAFT
+
+
+def test_styles_are_the_compiled_govuk_frontend_with_a_system_font(portal: Portal) -> None:
+    response = portal.client().get("/static/portal.css")
+
+    assert response.status_code == 200
+    assert ".govuk-error-summary" in response.text and "system-ui" in response.text
+    assert "GDS Transport" not in response.text
