@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, update
 
 from models import OutboxMessage, SignInToken
-from tests.web.conftest import Portal, latest_link
+from tests.web.conftest import Portal, latest_link, make_app, make_settings
+from web.app import create_app
 
 
 def test_pages_need_sign_in_and_return_there_afterwards(portal: Portal) -> None:
@@ -97,3 +99,13 @@ def test_session_cookie_is_http_only_and_same_site_lax(portal: Portal) -> None:
 
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+
+
+def test_session_cookie_is_secure_when_the_portal_is_served_over_tls(engine: Engine, db_url: str) -> None:
+    settings = make_settings(db_url, "http://127.0.0.1:1", public_url="https://apply.example.org")
+    web = create_app(make_app(settings, engine), start_intake=lambda application_id: None)
+    client = TestClient(web, base_url="https://apply.example.org")
+
+    cookie = client.get("/sign-in").headers["set-cookie"].lower()
+
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
