@@ -9,10 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# The portal's styles: GOV.UK Frontend recompiled with a system font, from the versions in package-lock.json.
+web/static/portal.css: package.json package-lock.json web/assets/portal.scss
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm run --silent build:css
+
+install: $(BIN)/python web/static/portal.css
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python web/static/portal.css
 	@# Page tests drive Debian's Chromium through Playwright (a downloaded browser does not work here).
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
@@ -34,4 +39,4 @@ benchmark: install
 	$(BIN)/python benchmarks/lifecycle.py --applications 1000
 
 clean:
-	rm -rf $(VENV) .cogrant .pytest_cache .ruff_cache
+	rm -rf $(VENV) .cogrant .pytest_cache .ruff_cache node_modules web/static/portal.css

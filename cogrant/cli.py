@@ -90,9 +90,10 @@ def _running_stack(settings: Settings, *, quiet: bool) -> Iterator[StackEndpoint
         yield stack.endpoints
 
 
-def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str]) -> str:
+def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str], portal_url: str) -> str:
     settings = app.settings
     rows = [
+        ("Apply (portal)", portal_url),
         ("Prefect UI", endpoints.prefect_ui_url or settings.prefect_api_url or "-"),
         ("Database", settings.database_url or endpoints.database_url),
         (
@@ -128,6 +129,8 @@ def command_up(args: argparse.Namespace) -> int:
     from prefect import serve
 
     from flows.deployments import deployments
+    from web.app import create_app
+    from web.server import PortalServer
 
     _stop_on_sigterm()
     settings = load_settings()
@@ -136,9 +139,12 @@ def command_up(args: argparse.Namespace) -> int:
         assert stack.endpoints is not None
         app = build_app(settings, endpoints=stack.endpoints)
         _check_services(app)
-        with _prefect_pointed_at(settings.prefect_api_url or stack.endpoints.prefect_api_url):
+        with (
+            _prefect_pointed_at(settings.prefect_api_url or stack.endpoints.prefect_api_url),
+            PortalServer(create_app(app), host=settings.portal_host, port=settings.portal_port) as portal,
+        ):
             runner_deployments = deployments()
-            _say(_banner(stack.endpoints, app, [d.name for d in runner_deployments]))
+            _say(_banner(stack.endpoints, app, [d.name for d in runner_deployments], portal.url))
             with suppress(KeyboardInterrupt):
                 serve(*runner_deployments, print_starting_message=False)
         _say("Stopping cogrant...")

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     prefect_port: int = 4200
     secret_key: SecretStr = SecretStr(EMBEDDED_SECRET_KEY)
     presign_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+    s3_public_endpoint_url: str | None = Field(
+        default=None, description="the S3 endpoint as browsers reach it, for download links; unset = same"
+    )
+    portal_host: str = "127.0.0.1"
+    portal_port: int = Field(default=8000, ge=1, le=65535)
+    upload_max_mb: int = Field(default=50, ge=1, le=2048)
 
     @property
     def embedded_database(self) -> bool:

@@ -11,11 +11,14 @@ from models.lifecycle import ApplicationStatus
 from models.notification_preference import NotificationPreference
 from models.outbox import OutboxMessage
 from models.people import Organisation, Person, ReviewerProfile, RoleGrant
+from models.portal import Access, ApplicationAccess, SignInToken
 from models.review import Assignment, Conflict, PanelDecision, Review
 from models.rounds import FundingRound
 
 __all__ = [
+    "Access",
     "Application",
+    "ApplicationAccess",
     "ApplicationStatus",
     "Assignment",
     "AuditEntry",
@@ -38,4 +41,5 @@ __all__ = [
     "Review",
     "ReviewerProfile",
     "RoleGrant",
+    "SignInToken",
 ]

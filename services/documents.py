@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ class NewDocument:
     purpose: DocumentPurpose
     key: str
     filename: str
-    data: bytes
+    data: bytes | BinaryIO  # a stream is read once, straight into the store
     content_type: str
     uploaded_by_id: int | None = None
 

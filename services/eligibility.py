@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from models.application_pages import EligibilityAnswers
 from models.applications import Application
 from models.enums import BudgetCategory
+from models.rounds import FundingRound
 
 
 @dataclass(frozen=True)
@@ -52,4 +54,28 @@ def screen(application: Application) -> EligibilityResult:
     if not any(line.category == BudgetCategory.INVOLVEMENT_PAYMENT for line in application.budget_lines):
         reasons.append("The budget has no money to pay people with lived experience for their time.")
         suggestions.append("Add a budget line for involvement payments. People may still choose to say no.")
+    return EligibilityResult(eligible=not reasons, reasons=reasons, suggestions=suggestions)
+
+
+def check_answers(funding_round: FundingRound, answers: EligibilityAnswers) -> EligibilityResult:
+    """The questions asked before the form, checked against the same rules as `screen`. Pure."""
+    reasons: list[str] = []
+    suggestions: list[str] = []
+    if answers.lived_experience_co_lead == "no":
+        reasons.append("Here, people with lived experience lead together, so one co-lead must have it.")
+        suggestions.append("Invite a patient, carer or community member to lead with you, then apply.")
+    if answers.pays_partners == "no":
+        reasons.append("This round only funds projects that pay people with lived experience for their time.")
+        suggestions.append("Plan money for involvement payments. People may still choose to say no.")
+    if answers.within_amount == "no":
+        reasons.append(
+            f"The most this round gives is {funding_round.max_award:,.0f} {funding_round.currency}."
+        )
+        suggestions.append("Make the project smaller, or find other money for part of it.")
+    if answers.within_duration == "no":
+        reasons.append(
+            f"This round funds projects of {funding_round.min_duration_months} to "
+            f"{funding_round.max_duration_months} months."
+        )
+        suggestions.append("Change the plan so it fits, or look for a fund for longer projects.")
     return EligibilityResult(eligible=not reasons, reasons=reasons, suggestions=suggestions)

@@ -15,7 +15,7 @@ from models.errors import NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person
 from models.rounds import FundingRound
-from models.schemas import ApplicationForm
+from models.schemas import ApplicationForm, CoLeadInput
 from models.status_change import change_status
 from services import eligibility
 from services.people import get_or_create_organisation, get_or_create_person, grant_role
@@ -40,11 +40,7 @@ def create_draft(
 ) -> Application:
     """Save a draft; with a submission key, asking twice returns the first draft (double clicks, retries)."""
     if submission_key is not None:
-        existing = session.scalar(
-            select(Application).where(
-                Application.round_id == funding_round.id, Application.submission_key == submission_key
-            )
-        )
+        existing = find_draft_by_key(session, funding_round=funding_round, submission_key=submission_key)
         if existing is not None:
             return existing
     lead = get_or_create_organisation(session, form.lead_organisation) if form.lead_organisation else None
@@ -60,35 +56,74 @@ def create_draft(
         duration_months=form.duration_months,
     )
     for co_lead in form.co_leads:
-        organisation = (
-            get_or_create_organisation(session, co_lead.organisation, kind=OrganisationKind.COMMUNITY_GROUP)
-            if co_lead.organisation
-            else None
-        )
-        person = (
-            get_or_create_person(session, name=co_lead.name, email=co_lead.email, organisation=organisation)
-            if co_lead.email
-            else None
-        )
-        if person is not None:
-            grant_role(session, person, Role.CO_LEAD)
-        application.co_leads.append(
-            CoLead(
-                person=person,
-                organisation=organisation,
-                role_title=co_lead.role_title,
-                lived_experience=co_lead.lived_experience,
-            )
-        )
+        application.co_leads.append(build_co_lead(session, co_lead))
     application.budget_lines = [
         BudgetLine(category=line.category, description=line.description, amount=line.amount)
         for line in form.budget
     ]
     session.add(application)
-    session.flush()
-    application.reference = f"CG-{funding_round.id:03d}-{application.id:05d}"
-    grant_role(session, applicant, Role.APPLICANT)
+    _give_reference(session, application, applicant)
     return application
+
+
+def find_draft_by_key(
+    session: Session, *, funding_round: FundingRound, submission_key: str
+) -> Application | None:
+    return session.scalar(
+        select(Application).where(
+            Application.round_id == funding_round.id, Application.submission_key == submission_key
+        )
+    )
+
+
+def start_draft(
+    session: Session, *, funding_round: FundingRound, applicant: Person, submission_key: str
+) -> Application:
+    """An empty draft to fill in page by page; the same key twice (double click, retry) gives one draft."""
+    existing = find_draft_by_key(session, funding_round=funding_round, submission_key=submission_key)
+    if existing is not None:
+        return existing
+    application = Application(round=funding_round, applicant=applicant, submission_key=submission_key)
+    session.add(application)
+    _give_reference(session, application, applicant)
+    return application
+
+
+def _give_reference(session: Session, application: Application, applicant: Person) -> None:
+    session.flush()
+    application.reference = f"CG-{application.round_id:03d}-{application.id:05d}"
+    grant_role(session, applicant, Role.APPLICANT)
+
+
+def build_co_lead(session: Session, co_lead: CoLeadInput) -> CoLead:
+    """A co-lead from its input: a person (by e-mail), an organisation, or a person in an organisation."""
+    organisation = (
+        get_or_create_organisation(session, co_lead.organisation, kind=OrganisationKind.COMMUNITY_GROUP)
+        if co_lead.organisation
+        else None
+    )
+    person = (
+        get_or_create_person(session, name=co_lead.name, email=co_lead.email, organisation=organisation)
+        if co_lead.email
+        else None
+    )
+    if person is not None:
+        grant_role(session, person, Role.CO_LEAD)
+    return CoLead(
+        person=person,
+        organisation=organisation,
+        role_title=co_lead.role_title,
+        lived_experience=co_lead.lived_experience,
+    )
+
+
+def withdraw(session: Session, application: Application, *, actor: str, reason: str) -> None:
+    """Take an application back before a decision; withdrawing twice is a no-op."""
+    if application.status == S.WITHDRAWN:
+        return
+    change_status(
+        session, application, S.WITHDRAWN, actor=actor, reason=reason or "withdrawn by the applicant"
+    )
 
 
 def submit(session: Session, application: Application, *, actor: str) -> None:

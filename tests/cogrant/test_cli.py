@@ -60,7 +60,11 @@ def _environment(data_dir: Path, prefect_port: int) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COGRANT_"))
     }
-    return environment | {"COGRANT_DATA_DIR": str(data_dir), "COGRANT_PREFECT_PORT": str(prefect_port)}
+    return environment | {
+        "COGRANT_DATA_DIR": str(data_dir),
+        "COGRANT_PREFECT_PORT": str(prefect_port),
+        "COGRANT_PORTAL_PORT": str(free_port()),
+    }
 
 
 def _wait_for_banner(process: subprocess.Popen[str], timeout: float) -> str:
@@ -86,6 +90,10 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
     try:
         banner = _wait_for_banner(up, timeout=120)
         assert f"Prefect UI      http://127.0.0.1:{port}" in banner
+        portal_url = f"http://127.0.0.1:{environment['COGRANT_PORTAL_PORT']}"
+        assert f"Apply (portal)  {portal_url}" in banner
+        with urllib.request.urlopen(f"{portal_url}/rounds", timeout=10) as rounds_page:
+            assert "Funding you can apply for" in rounds_page.read().decode()
         assert all(name in banner for name in DEPLOYMENTS)
         deployments: set[str] = set()
         for _ in range(60):  # serve() registers them just after the banner
@@ -209,7 +217,8 @@ def _approve_a_slate_in_the_prefect_ui(data_dir: Path, port: int) -> None:
         page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
         page.get_by_role("button", name="Resume").first.click()
         dialog = page.get_by_role("dialog")
-        assert "awards proposed by the panel" in dialog.inner_text(timeout=20000)
+        # The form arrives after the dialog opens; wait for it rather than reading the dialog at once.
+        dialog.get_by_text("awards proposed by the panel").first.wait_for(timeout=30000)
         dialog.get_by_role("textbox").last.fill(note)
         dialog.get_by_role("button", name="Submit").click()
         _wait_for_state(port, run["id"], "COMPLETED", timeout=120)

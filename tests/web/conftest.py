@@ -1,0 +1,148 @@
+"""Responsible for the portal test fixtures: the portal over a real database (SQLite and PostgreSQL),
+moto's S3 server over HTTP, and a browser-like client that signs in through the e-mailed link.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cogrant.composition import App
+from cogrant.config import Settings
+from models import OutboxMessage
+from notifications.relay import SmtpSettings
+from services.database import session_factory
+from services.notify import Notifier
+from storage.s3 import S3DocumentStore
+from tests.support.moto_server import MotoServer
+from web.app import create_app
+
+PUBLIC_URL = "http://testserver"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoServer]:
+    with MotoServer() as server:
+        yield server
+
+
+def make_settings(db_url: str, s3_endpoint: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "s3_endpoint_url": s3_endpoint,
+        "s3_bucket": f"portal-{uuid.uuid4().hex[:12]}",
+        "s3_access_key": "moto-test",
+        "s3_secret_key": "moto-test-secret-for-portal",
+        "secret_key": "a-long-test-secret-for-the-portal-tests",
+        "smtp_host": "127.0.0.1",
+        "public_url": PUBLIC_URL,
+        "upload_max_mb": 1,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+def make_app(settings: Settings, engine: Engine, *, smtp_port: int = 25) -> App:
+    store = S3DocumentStore(
+        bucket=settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key.get_secret_value(),
+        max_attempts=1,
+        connect_timeout=1,
+    )
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        store=store,
+        smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, from_address=settings.mail_from),
+        notifier=Notifier(
+            funder_name=settings.funder_name,
+            contact_email=settings.contact_email,
+            public_url=settings.public_url,
+        ),
+    )
+
+
+@dataclass
+class Portal:
+    """The portal under test, with the intake runs it was asked to start."""
+
+    app: App
+    started: list[int] = field(default_factory=list)
+
+    def client(self) -> Browser:
+        web = create_app(self.app, start_intake=self.started.append)
+        return Browser(TestClient(web, base_url=PUBLIC_URL, follow_redirects=False), self)
+
+    def session(self) -> Session:
+        return self.app.sessions()
+
+
+@dataclass
+class Browser:
+    """A TestClient that keeps cookies and posts forms with the CSRF token of the page they came from."""
+
+    http: TestClient
+    portal: Portal
+    last_page: str = ""
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.http.get(path, **kwargs)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            self.last_page = response.text
+        return response
+
+    def csrf(self) -> str:
+        found = _CSRF.search(self.last_page)
+        assert found, "the page has no CSRF token"
+        return found.group(1)
+
+    def post(
+        self, path: str, data: dict[str, str] | None = None, *, from_page: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        if from_page is not None:
+            self.get(from_page)
+        form = {"csrf_token": self.csrf()} | (data or {})
+        response = self.http.post(path, data=form, **kwargs)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            self.last_page = response.text
+        return response
+
+    def sign_in(self, email: str) -> None:
+        response = self.post("/sign-in", {"email": email}, from_page="/sign-in")
+        assert response.status_code == 200, response.text
+        link = latest_link(self.portal.app.sessions, email, "/sign-in/")
+        self.get(link)
+        response = self.post(link)
+        assert response.status_code == 303, response.text
+
+
+def latest_link(sessions: sessionmaker[Session], email: str, prefix: str) -> str:
+    """The path of the newest link of this kind e-mailed to `email`, read from the outbox."""
+    with sessions() as session:
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id.desc())
+        ).first()
+    assert message is not None, f"no e-mail to {email}"
+    found = re.search(re.escape(PUBLIC_URL + prefix) + r"(\S+)", message.body_text)
+    assert found, message.body_text
+    return prefix + found.group(1)
+
+
+@pytest.fixture
+def portal(engine: Engine, db_url: str, moto_s3: MotoServer) -> Iterator[Portal]:
+    app = make_app(make_settings(db_url, moto_s3.endpoint_url), engine)
+    app.store.ensure_bucket()
+    yield Portal(app)
+    app.store.close()  # type: ignore[attr-defined]

@@ -1,0 +1,48 @@
+"""Responsible for rendering the portal's Jinja2 pages with what every page needs (CSRF token, labels)."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette_wtf.csrf import csrf_token
+
+from models.lifecycle import applicant_label
+from notifications.rendering import long_date
+from services.readability import ADVISED_MAX_READING_AGE
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def money(amount: Decimal | int, currency: str = "") -> str:
+    text = f"{Decimal(amount):,.2f}".removesuffix(".00")
+    return f"{text} {currency}".strip()
+
+
+@functools.cache
+def templates() -> Jinja2Templates:
+    found = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    found.env.filters.update(long_date=long_date, money=money, applicant_label=applicant_label)
+    found.env.globals["ADVISED_MAX_READING_AGE"] = ADVISED_MAX_READING_AGE
+    return found
+
+
+def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    context["csrf_token"] = csrf_token(request)
+    context["signed_in"] = "person_id" in request.session
+    settings = request.app.state.portal.app.settings
+    context.setdefault("funder_name", settings.funder_name)
+    context.setdefault("contact_email", settings.contact_email)
+    return templates().TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST, go to a page with GET (so refreshing does not post again)."""
+    return RedirectResponse(url, status_code=303)

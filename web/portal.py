@@ -1,0 +1,98 @@
+"""Responsible for what every portal request needs: the wired App, link signers, and FastAPI dependencies.
+
+Dependencies: `unit_of_work` (one transaction per request, rolled back unless committed), `signed_in`
+(the person, or a redirect to sign in), and `posted_form` (the parsed form, its CSRF token checked by
+starlette-wtf, multipart included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+from starlette_wtf.csrf import CSRFError, get_csrf_token
+from starlette_wtf.util import validate_csrf
+from wtforms import ValidationError as CsrfInvalid
+
+from cogrant.composition import App
+from models.people import Person
+from services.sign_in import LinkSigner
+from services.unit_of_work import UnitOfWork
+from storage.documents import DocumentStore
+
+IntakeStarter = Callable[[int], None]
+MAX_FIELDS = 200
+MAX_FIELD_BYTES = 64 * 1024
+
+
+class RequestTooLarge(Exception):
+    """The request body is bigger than any upload we accept; refused before it is read."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+@dataclass
+class Portal:
+    app: App
+    sign_in_links: LinkSigner
+    invitation_links: LinkSigner
+    download_store: DocumentStore  # signs URLs for the S3 endpoint browsers can reach
+    start_intake: IntakeStarter
+    max_upload_bytes: int
+    csrf_secret: str
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    with portal_of(request).app.unit_of_work() as uow:
+        yield uow
+
+
+Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def signed_in(request: Request, uow: Uow) -> Person:
+    person_id = request.session.get("person_id")
+    person = uow.session.get(Person, person_id) if isinstance(person_id, int) else None
+    if person is None:
+        raise SignInRequired(request.url.path)
+    return person
+
+
+CurrentPerson = Annotated[Person, Depends(signed_in)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The request's form, after checking its CSRF token (raises CSRFError, shown as a plain page)."""
+    max_bytes = portal_of(request).max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + 1024 * 1024:  # room for the other fields
+        raise RequestTooLarge(max_bytes)
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    config = request.state.csrf_config
+    try:
+        validate_csrf(
+            request,
+            await get_csrf_token(request),
+            secret_key=config["csrf_secret"],
+            field_name=config["csrf_field_name"],
+            time_limit=config["csrf_time_limit"],
+        )
+    except CsrfInvalid as error:
+        raise CSRFError(str(error.args[0])) from error
+    return form
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
