@@ -1,0 +1,174 @@
+"""Responsible for solving one reviewer group exactly without building an arc for every pair.
+
+Column generation over the network of `reviewers.network`:
+1. start from a sparse candidate set: each application's `start_k` best-affinity allowed reviewers;
+2. solve that network and take its node potentials (optimal duals of the restricted problem);
+3. check the reduced cost of EVERY allowed pair, in row blocks with numpy; pairs with a negative one
+   could improve the flow, so the most negative few per application join the candidates; repeat.
+When no allowed pair has a negative reduced cost, the potentials are feasible duals of the full problem,
+so the flow is optimal over all pairs (LP duality; the network matrix is totally unimodular, so the LP
+optimum is the integer optimum). The shortage arcs keep each restricted problem feasible, and their
+penalty makes missing arcs price out whenever they would fill a seat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reviewers.network import Network, Tiers, build_network, potentials, solve_network
+
+_BLOCK_ROWS = 1024
+_ZERO_TIES_KEPT = 200_000  # zero-reduced-cost pairs carried to the tie analysis, at most
+
+
+@dataclass(frozen=True)
+class GroupProblem:
+    """One group's arrays: affinities (A x R, any float dtype, may be a view), blocked pairs, seats and
+    loads left. Costs use `weights`, the affinities scaled to integers, everywhere the same way."""
+
+    affinity: np.ndarray
+    scale: int
+    blocked: np.ndarray  # bool, A x R
+    demand: np.ndarray
+    min_load: np.ndarray
+    max_load: np.ndarray
+
+    def weights(self, rows: slice) -> np.ndarray:
+        return np.rint(self.affinity[rows].astype(np.float64) * self.scale)
+
+    def pair_weights(self, apps: np.ndarray, reviewers: np.ndarray) -> np.ndarray:
+        return np.rint(self.affinity[apps, reviewers].astype(np.float64) * self.scale).astype(np.int64)
+
+
+@dataclass
+class GroupSolution:
+    network: Network
+    potential: np.ndarray
+    pricing_rounds: int
+    zero_pairs: tuple[np.ndarray, np.ndarray]  # allowed non-candidate pairs with zero reduced cost
+    ties_complete: bool  # False when there were more zero pairs than we carry
+
+
+def solve_group(problem: GroupProblem, *, tiers: Tiers, per_app: int = 6, add_k: int = 4) -> GroupSolution:
+    """Exact solve of one group (module docstring); strict form first, penalties once it is infeasible."""
+    in_graph = np.zeros(problem.blocked.shape, dtype=bool)
+    apps, reviewers = _start_candidates(problem, per_app=per_app)
+    in_graph[apps, reviewers] = True
+    penalties: Tiers | None = None
+    rounds = 0
+    while True:
+        rounds += 1
+        network = build_network(
+            demand=problem.demand,
+            min_load=problem.min_load,
+            max_load=problem.max_load,
+            pair_apps=apps,
+            pair_reviewers=reviewers,
+            pair_costs=-problem.pair_weights(apps, reviewers),
+            penalties=penalties,
+        )
+        if not solve_network(network):
+            penalties = tiers  # this candidate set, or the whole group, cannot meet every rule
+            continue
+        potential = potentials(network)
+        new_apps, new_reviewers, zero, complete = _price(problem, potential, in_graph=in_graph, add_k=add_k)
+        if len(new_apps) == 0:
+            return GroupSolution(network, potential, rounds, zero, complete)
+        in_graph[new_apps, new_reviewers] = True
+        apps = np.concatenate([apps, new_apps])
+        reviewers = np.concatenate([reviewers, new_reviewers])
+
+
+def _start_candidates(problem: GroupProblem, *, per_app: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs above one affinity threshold chosen for about `per_app` per application, then each
+    application with no more allowed pairs than seats topped up to its `per_app` best (ties to the lower
+    column). Pricing adds whatever else the optimum needs."""
+    n_apps, n_reviewers = problem.blocked.shape
+    empty = np.zeros(0, dtype=np.int64)
+    if n_apps == 0 or n_reviewers == 0:
+        return empty, empty
+    threshold = _threshold(problem.affinity, share=min(1.0, per_app / n_reviewers))
+    found_apps, found_reviewers = [], []
+    for start in range(0, n_apps, _BLOCK_ROWS):
+        rows, cols = np.nonzero(problem.affinity[start : start + _BLOCK_ROWS] >= threshold)
+        found_apps.append(rows + start)
+        found_reviewers.append(cols)
+    apps, reviewers = np.concatenate(found_apps), np.concatenate(found_reviewers)
+    keep = ~problem.blocked[apps, reviewers] & (problem.demand[apps] > 0)
+    apps, reviewers = apps[keep], reviewers[keep]
+    counts = np.bincount(apps, minlength=n_apps)
+    short = np.flatnonzero((counts <= problem.demand) & (problem.demand > 0) & (counts < n_reviewers))
+    if len(short):
+        values = problem.weights(short)
+        values[problem.blocked[short]] = -np.inf
+        k = min(per_app, n_reviewers)
+        top = _top_k(values, k)
+        row_ids = np.repeat(short, k)
+        cols = top.ravel()
+        ok = np.isfinite(values[np.repeat(np.arange(len(short)), k), cols])
+        apps = np.concatenate([apps, row_ids[ok]])
+        reviewers = np.concatenate([reviewers, cols[ok]])
+    pairs = np.unique(apps * n_reviewers + reviewers)
+    return (pairs // n_reviewers).astype(np.int64), (pairs % n_reviewers).astype(np.int64)
+
+
+def _threshold(affinity: np.ndarray, *, share: float) -> float:
+    """The affinity above which about `share` of a fixed, evenly spread sample of the pairs lie."""
+    sample = affinity[:: max(1, affinity.shape[0] // 2000), :: max(1, affinity.shape[1] // 500)].ravel()
+    if share >= 1.0 or sample.size == 0:
+        return -np.inf
+    position = min(sample.size - 1, int(sample.size * (1.0 - share)))
+    return float(np.partition(sample, position)[position])
+
+
+def _top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest per row, ties to the lower column (argpartition alone is not stable)."""
+    kth = -np.partition(-values, k - 1, axis=1)[:, k - 1 : k]
+    above = values > kth
+    at = values == kth
+    take_at = k - above.sum(axis=1, keepdims=True)
+    chosen = above | (at & (np.cumsum(at, axis=1) <= take_at))
+    _, cols = np.nonzero(chosen)
+    return cols.reshape(values.shape[0], k)
+
+
+def _price(
+    problem: GroupProblem, potential: np.ndarray, *, in_graph: np.ndarray, add_k: int
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], bool]:
+    """Allowed non-candidate pairs with negative reduced cost (best `add_k` per row) and zero ones.
+
+    A float pass over the block keeps every pair whose reduced cost could be <= 0 (margin 2/scale covers
+    the rounding of affinities to weights and float error); the exact integer test runs on those only."""
+    n_apps, n_reviewers = problem.blocked.shape
+    app_potential = potential[:n_apps]
+    reviewer_potential = potential[n_apps : n_apps + n_reviewers]
+    app_limit = app_potential / problem.scale - 2.0 / problem.scale
+    reviewer_shift = reviewer_potential / problem.scale
+    near_apps, near_reviewers = [], []
+    for start in range(0, n_apps, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n_apps)
+        shifted = problem.affinity[start:stop] + reviewer_shift[None, :]
+        rows, cols = np.nonzero(shifted >= app_limit[start:stop, None])
+        near_apps.append(rows + start)
+        near_reviewers.append(cols)
+    apps, reviewers = np.concatenate(near_apps), np.concatenate(near_reviewers)
+    keep = ~problem.blocked[apps, reviewers] & ~in_graph[apps, reviewers] & (problem.demand[apps] > 0)
+    apps, reviewers = apps[keep], reviewers[keep]
+    reduced = app_potential[apps] - reviewer_potential[reviewers] - problem.pair_weights(apps, reviewers)
+    negative = reduced < 0
+    zero = reduced == 0
+    complete = int(zero.sum()) <= _ZERO_TIES_KEPT
+    if not negative.any():
+        if not complete:
+            return apps[:0], reviewers[:0], (apps[:0], reviewers[:0]), False
+        return apps[:0], reviewers[:0], (apps[zero], reviewers[zero]), True
+    apps, reviewers, reduced = apps[negative], reviewers[negative], reduced[negative]
+    # The most negative `add_k` of each application, ties to the lower reviewer.
+    order = np.lexsort((reviewers, reduced, apps))
+    apps, reviewers = apps[order], reviewers[order]
+    first = np.searchsorted(apps, apps, side="left")
+    rank = np.arange(len(apps)) - first
+    best = rank < add_k
+    return apps[best], reviewers[best], (apps[:0], reviewers[:0]), True
