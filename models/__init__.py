@@ -10,13 +10,14 @@ from models.base import Base
 from models.lifecycle import ApplicationStatus
 from models.outbox import OutboxMessage
 from models.people import Organisation, Person, ReviewerProfile, RoleGrant
-from models.review import Assignment, Conflict, PanelDecision, Review
+from models.review import Assignment, AssignmentRemoval, Conflict, PanelDecision, Review
 from models.rounds import FundingRound
 
 __all__ = [
     "Application",
     "ApplicationStatus",
     "Assignment",
+    "AssignmentRemoval",
     "AuditEntry",
     "Award",
     "Base",
