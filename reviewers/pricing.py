@@ -51,8 +51,18 @@ class GroupSolution:
     ties_complete: bool  # False when there were more zero pairs than we carry
 
 
-def solve_group(problem: GroupProblem, *, tiers: Tiers, per_app: int = 6, add_k: int = 4) -> GroupSolution:
-    """Exact solve of one group (module docstring); strict form first, penalties once it is infeasible."""
+def solve_group(
+    problem: GroupProblem, *, tiers: Tiers, per_app: int = 8, add_k: int = 16, slack_share: float = 0.05
+) -> GroupSolution:
+    """Exact solve of one group (module docstring); strict form first, penalties once it is infeasible.
+
+    `slack_share` of the affinity range sets how close to improving a pair must be to join."""
+    spread = (
+        float(problem.affinity.max(initial=0) - problem.affinity.min(initial=0))
+        if problem.affinity.size
+        else 0
+    )
+    slack = max(1, round(slack_share * spread * problem.scale))
     in_graph = np.zeros(problem.blocked.shape, dtype=bool)
     apps, reviewers = _start_candidates(problem, per_app=per_app)
     in_graph[apps, reviewers] = True
@@ -73,7 +83,9 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, per_app: int = 6, add_k:
             penalties = tiers  # this candidate set, or the whole group, cannot meet every rule
             continue
         potential = potentials(network)
-        new_apps, new_reviewers, zero, complete = _price(problem, potential, in_graph=in_graph, add_k=add_k)
+        new_apps, new_reviewers, zero, complete = _price(
+            problem, potential, in_graph=in_graph, add_k=add_k, slack=slack
+        )
         if len(new_apps) == 0:
             return GroupSolution(network, potential, rounds, zero, complete)
         in_graph[new_apps, new_reviewers] = True
@@ -110,8 +122,32 @@ def _start_candidates(problem: GroupProblem, *, per_app: int) -> tuple[np.ndarra
         ok = np.isfinite(values[np.repeat(np.arange(len(short)), k), cols])
         apps = np.concatenate([apps, row_ids[ok]])
         reviewers = np.concatenate([reviewers, cols[ok]])
+    apps, reviewers = _cover_reviewers(problem, apps, reviewers)
     pairs = np.unique(apps * n_reviewers + reviewers)
     return (pairs // n_reviewers).astype(np.int64), (pairs % n_reviewers).astype(np.int64)
+
+
+def _cover_reviewers(
+    problem: GroupProblem, apps: np.ndarray, reviewers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give each reviewer with too few candidate applications to meet its `min_load` (plus two, for
+    room to move) its best allowed ones, so the strict form is rarely infeasible for want of arcs."""
+    n_apps, n_reviewers = problem.blocked.shape
+    wanted = np.minimum(problem.min_load + 2, n_apps)
+    counts = np.bincount(reviewers, minlength=n_reviewers)
+    thin = np.flatnonzero((counts < wanted) & (problem.max_load > 0))
+    if len(thin) == 0:
+        return apps, reviewers
+    k = int(wanted[thin].max())
+    values = problem.affinity[:, thin].T.astype(np.float64)
+    values[problem.blocked[:, thin].T] = -np.inf
+    values[:, problem.demand == 0] = -np.inf
+    top = _top_k(values, k)
+    rank_ok = np.arange(k)[None, :] < wanted[thin][:, None]
+    cols = np.repeat(thin, k)
+    rows = top.ravel()
+    ok = rank_ok.ravel() & np.isfinite(values[np.repeat(np.arange(len(thin)), k), rows])
+    return np.concatenate([apps, rows[ok]]), np.concatenate([reviewers, cols[ok]])
 
 
 def _threshold(affinity: np.ndarray, *, share: float) -> float:
@@ -135,40 +171,46 @@ def _top_k(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def _price(
-    problem: GroupProblem, potential: np.ndarray, *, in_graph: np.ndarray, add_k: int
+    problem: GroupProblem, potential: np.ndarray, *, in_graph: np.ndarray, add_k: int, slack: int
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], bool]:
-    """Allowed non-candidate pairs with negative reduced cost (best `add_k` per row) and zero ones.
+    """Pairs outside the candidates to add, and the zero-reduced-cost ones once nothing is negative.
 
-    A float pass over the block keeps every pair whose reduced cost could be <= 0 (margin 2/scale covers
-    the rounding of affinities to weights and float error); the exact integer test runs on those only."""
+    When some allowed pair has a negative reduced cost the flow may improve: every pair with reduced
+    cost below `slack` joins (the nearly-negative ones too, since the next potentials will move), at most
+    `add_k` per application, the most negative first (ties to the lower reviewer). A float pass over the
+    block keeps every pair that could qualify, with a margin for the rounding of affinities to weights;
+    the exact integer test runs on those only."""
     n_apps, n_reviewers = problem.blocked.shape
-    app_potential = potential[:n_apps]
-    reviewer_potential = potential[n_apps : n_apps + n_reviewers]
-    app_limit = app_potential / problem.scale - 2.0 / problem.scale
-    reviewer_shift = reviewer_potential / problem.scale
+    sink = potential[n_apps + n_reviewers]
+    app_potential = potential[:n_apps] - sink
+    reviewer_potential = potential[n_apps : n_apps + n_reviewers] - sink
+    limit = (app_potential - slack) / problem.scale - 2.0 / problem.scale
+    shift = reviewer_potential / problem.scale
+    small = max(np.abs(limit).max(initial=0), np.abs(shift).max(initial=0)) < 1e3
+    dtype = np.float32 if small and problem.affinity.dtype == np.float32 else np.float64
+    # float32 keeps about 7 digits: widen the margin by its rounding at these magnitudes.
+    limit = (limit - (1e-6 * 1e3 if dtype == np.float32 else 0.0)).astype(dtype)
+    shift = shift.astype(dtype)
     near_apps, near_reviewers = [], []
     for start in range(0, n_apps, _BLOCK_ROWS):
         stop = min(start + _BLOCK_ROWS, n_apps)
-        shifted = problem.affinity[start:stop] + reviewer_shift[None, :]
-        rows, cols = np.nonzero(shifted >= app_limit[start:stop, None])
+        shifted = problem.affinity[start:stop].astype(dtype, copy=False) + shift[None, :]
+        rows, cols = np.nonzero(shifted >= limit[start:stop, None])
         near_apps.append(rows + start)
         near_reviewers.append(cols)
     apps, reviewers = np.concatenate(near_apps), np.concatenate(near_reviewers)
     keep = ~problem.blocked[apps, reviewers] & ~in_graph[apps, reviewers] & (problem.demand[apps] > 0)
     apps, reviewers = apps[keep], reviewers[keep]
     reduced = app_potential[apps] - reviewer_potential[reviewers] - problem.pair_weights(apps, reviewers)
-    negative = reduced < 0
-    zero = reduced == 0
-    complete = int(zero.sum()) <= _ZERO_TIES_KEPT
-    if not negative.any():
-        if not complete:
+    if not (reduced < 0).any():
+        zero = reduced == 0
+        if int(zero.sum()) > _ZERO_TIES_KEPT:
             return apps[:0], reviewers[:0], (apps[:0], reviewers[:0]), False
         return apps[:0], reviewers[:0], (apps[zero], reviewers[zero]), True
-    apps, reviewers, reduced = apps[negative], reviewers[negative], reduced[negative]
-    # The most negative `add_k` of each application, ties to the lower reviewer.
+    wanted = reduced < slack
+    apps, reviewers, reduced = apps[wanted], reviewers[wanted], reduced[wanted]
     order = np.lexsort((reviewers, reduced, apps))
     apps, reviewers = apps[order], reviewers[order]
-    first = np.searchsorted(apps, apps, side="left")
-    rank = np.arange(len(apps)) - first
+    rank = np.arange(len(apps)) - np.searchsorted(apps, apps, side="left")
     best = rank < add_k
     return apps[best], reviewers[best], (apps[:0], reviewers[:0]), True
