@@ -224,7 +224,11 @@ def command_assign(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    result = replay(instance)
+    try:
+        result = replay(instance)
+    except ValueError as error:  # e.g. affinities too large to scale exactly for an instance this size
+        print(f"cogrant assign: {args.instance} cannot be solved exactly: {error}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     try:

@@ -19,6 +19,7 @@ from reviewers.assignment import assign_reviewers
 from reviewers.roles import ApplicationSlot, ReviewerSlot
 
 Id = Annotated[str | int, Field(union_mode="left_to_right")]
+_LARGEST_AFFINITY = 1e6  # the solver scales affinities to exact integers; this keeps them in range
 
 
 class InstanceError(ValueError):
@@ -67,6 +68,8 @@ class AffinityEntry(PairEntry):
             raise ValueError("must be a number")
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
+        if abs(value) > _LARGEST_AFFINITY:
+            raise ValueError(f"must be between -{_LARGEST_AFFINITY:g} and {_LARGEST_AFFINITY:g}")
         return float(value)
 
 

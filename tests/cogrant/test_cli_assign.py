@@ -106,6 +106,10 @@ def test_shortfalls_pins_and_removals_are_replayed(tmp_path: Path) -> None:
         ),
         (lambda i: i["affinities"][0].update(value="high"), "affinities[0].value must be a number"),
         (
+            lambda i: i["affinities"][0].update(value=1e9),
+            "affinities[0].value must be between -1e+06 and 1e+06",
+        ),
+        (
             lambda i: i["conflicts"][0].update(application="A7"),
             "conflicts[0].application: no application with id",
         ),
