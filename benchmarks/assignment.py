@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -129,6 +130,7 @@ def run_once(n_apps: int, n_reviewers: int, seed: int, kind: str) -> dict:
         "violated_constraints": violations(arrays, solution),
         "pricing_rounds": solution.pricing_rounds,
         "weakest_proven_best": bool(solution.ties.proven and solution.ties.complete),
+        "load_average_1min": round(os.getloadavg()[0], 2),  # the machine is shared: context for the time
     }
 
 
@@ -172,6 +174,7 @@ def main() -> None:
     summary["max_gap_percent"] = max(run["gap_percent"] for run in runs)
     summary["violated_constraints"] = sum(run["violated_constraints"] for run in runs)
     summary["all_weakest_proven_best"] = all(run["weakest_proven_best"] for run in runs)
+    summary["load_average_1min"] = statistics.median(run["load_average_1min"] for run in runs)
     print(json.dumps(summary))
 
 

@@ -192,10 +192,15 @@ def _price(
     limit = (limit - (1e-6 * 1e3 if dtype == np.float32 else 0.0)).astype(dtype)
     shift = shift.astype(dtype)
     near_apps, near_reviewers = [], []
+    # Reused buffers: allocating a fresh block per step costs more than the arithmetic here.
+    shifted = np.empty((min(_BLOCK_ROWS, n_apps), n_reviewers), dtype=dtype)
+    near = np.empty(shifted.shape, dtype=bool)
     for start in range(0, n_apps, _BLOCK_ROWS):
         stop = min(start + _BLOCK_ROWS, n_apps)
-        shifted = problem.affinity[start:stop].astype(dtype, copy=False) + shift[None, :]
-        rows, cols = np.nonzero(shifted >= limit[start:stop, None])
+        size = stop - start
+        np.add(problem.affinity[start:stop], shift[None, :], out=shifted[:size], casting="unsafe")
+        np.greater_equal(shifted[:size], limit[start:stop, None], out=near[:size])
+        rows, cols = np.nonzero(near[:size])
         near_apps.append(rows + start)
         near_reviewers.append(cols)
     apps, reviewers = np.concatenate(near_apps), np.concatenate(near_reviewers)
