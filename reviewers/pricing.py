@@ -67,6 +67,7 @@ def solve_group(
     apps, reviewers = _start_candidates(problem, per_app=per_app)
     in_graph[apps, reviewers] = True
     penalties: Tiers | None = None
+    reservoir = (apps[:0], reviewers[:0])
     rounds = 0
     while True:
         rounds += 1
@@ -83,11 +84,15 @@ def solve_group(
             penalties = tiers  # this candidate set, or the whole group, cannot meet every rule
             continue
         potential = potentials(network)
-        new_apps, new_reviewers, zero, complete = _price(
-            problem, potential, in_graph=in_graph, add_k=add_k, slack=slack
-        )
+        # Pairs found near-improving by the last full pass are checked first, which is cheap; only when
+        # none of them improves is every pair read again (that pass alone can prove optimality).
+        new_apps, new_reviewers = _improving(problem, potential, reservoir, in_graph=in_graph, add_k=add_k)
         if len(new_apps) == 0:
-            return GroupSolution(network, potential, rounds, zero, complete)
+            new_apps, new_reviewers, zero, complete, reservoir = _price(
+                problem, potential, in_graph=in_graph, add_k=add_k, slack=slack
+            )
+            if len(new_apps) == 0:
+                return GroupSolution(network, potential, rounds, zero, complete)
         in_graph[new_apps, new_reviewers] = True
         apps = np.concatenate([apps, new_apps])
         reviewers = np.concatenate([reviewers, new_reviewers])
@@ -170,10 +175,38 @@ def _top_k(values: np.ndarray, k: int) -> np.ndarray:
     return cols.reshape(values.shape[0], k)
 
 
+def _improving(
+    problem: GroupProblem,
+    potential: np.ndarray,
+    reservoir: tuple[np.ndarray, np.ndarray],
+    *,
+    in_graph: np.ndarray,
+    add_k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reservoir pairs outside the candidates whose reduced cost is now negative, `add_k` per row."""
+    apps, reviewers = reservoir
+    outside = ~in_graph[apps, reviewers]
+    apps, reviewers = apps[outside], reviewers[outside]
+    n_apps = problem.blocked.shape[0]
+    reduced = potential[apps] - potential[n_apps + reviewers] - problem.pair_weights(apps, reviewers)
+    negative = reduced < 0
+    return _most_negative(apps[negative], reviewers[negative], reduced[negative], add_k=add_k)
+
+
+def _most_negative(
+    apps: np.ndarray, reviewers: np.ndarray, reduced: np.ndarray, *, add_k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((reviewers, reduced, apps))
+    apps, reviewers = apps[order], reviewers[order]
+    rank = np.arange(len(apps)) - np.searchsorted(apps, apps, side="left")
+    return apps[rank < add_k], reviewers[rank < add_k]
+
+
 def _price(
     problem: GroupProblem, potential: np.ndarray, *, in_graph: np.ndarray, add_k: int, slack: int
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], bool]:
-    """Pairs outside the candidates to add, and the zero-reduced-cost ones once nothing is negative.
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], bool, tuple[np.ndarray, np.ndarray]]:
+    """Pairs outside the candidates to add, and the zero-reduced-cost ones once nothing is negative;
+    last, the reservoir: every pair found with reduced cost below `slack`, for `_improving` to re-check.
 
     When some allowed pair has a negative reduced cost the flow may improve: every pair with reduced
     cost below `slack` joins (the nearly-negative ones too, since the next potentials will move), at most
@@ -207,15 +240,13 @@ def _price(
     keep = ~problem.blocked[apps, reviewers] & ~in_graph[apps, reviewers] & (problem.demand[apps] > 0)
     apps, reviewers = apps[keep], reviewers[keep]
     reduced = app_potential[apps] - reviewer_potential[reviewers] - problem.pair_weights(apps, reviewers)
+    none = (apps[:0], reviewers[:0])
     if not (reduced < 0).any():
         zero = reduced == 0
         if int(zero.sum()) > _ZERO_TIES_KEPT:
-            return apps[:0], reviewers[:0], (apps[:0], reviewers[:0]), False
-        return apps[:0], reviewers[:0], (apps[zero], reviewers[zero]), True
+            return apps[:0], reviewers[:0], none, False, none
+        return apps[:0], reviewers[:0], (apps[zero], reviewers[zero]), True, none
     wanted = reduced < slack
     apps, reviewers, reduced = apps[wanted], reviewers[wanted], reduced[wanted]
-    order = np.lexsort((reviewers, reduced, apps))
-    apps, reviewers = apps[order], reviewers[order]
-    rank = np.arange(len(apps)) - np.searchsorted(apps, apps, side="left")
-    best = rank < add_k
-    return apps[best], reviewers[best], (apps[:0], reviewers[:0]), True
+    new_apps, new_reviewers = _most_negative(apps, reviewers, reduced, add_k=add_k)
+    return new_apps, new_reviewers, none, True, (apps, reviewers)
