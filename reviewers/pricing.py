@@ -1,10 +1,13 @@
 """Responsible for solving one reviewer group exactly without building an arc for every pair.
 
 Column generation over the network of `reviewers.network`:
-1. start from a sparse candidate set: each application's `start_k` best-affinity allowed reviewers;
+1. start from a sparse candidate set: pairs above one affinity threshold (about `per_app` per
+   application), topped up for applications with too few and for reviewers short of their `min_load`;
 2. solve that network and take its node potentials (optimal duals of the restricted problem);
-3. check the reduced cost of EVERY allowed pair, in row blocks with numpy; pairs with a negative one
-   could improve the flow, so the most negative few per application join the candidates; repeat.
+3. check the reduced cost of EVERY allowed pair, in row blocks with numpy (a float pass with a safe
+   margin, then exact integers on the survivors); pairs below a small slack join the candidates, at most
+   `add_k` per application, and are kept as a reservoir that the next rounds re-check cheaply before
+   reading every pair again; repeat.
 When no allowed pair has a negative reduced cost, the potentials are feasible duals of the full problem,
 so the flow is optimal over all pairs (LP duality; the network matrix is totally unimodular, so the LP
 optimum is the integer optimum). The shortage arcs keep each restricted problem feasible, and their
