@@ -1,4 +1,4 @@
-"""Responsible for the `cogrant` command line: `up`, `demo` and `migrate`."""
+"""Responsible for the `cogrant` command line: `up`, `demo`, `migrate` and `assign`."""
 
 from __future__ import annotations
 
@@ -214,6 +214,44 @@ def command_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_assign(args: argparse.Namespace) -> int:
+    """Solve an assignment instance file outside any round, for audit or replay."""
+    from reviewers.instance import InstanceError, read_instance, replay
+
+    try:
+        text = Path(args.instance).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cogrant assign: cannot read {args.instance}: {error}", file=sys.stderr)
+        return 2
+    try:
+        instance = read_instance(text)
+    except InstanceError as error:
+        print(f"cogrant assign: {args.instance} is not a valid instance:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    try:
+        result = replay(instance)
+    except ValueError as error:  # e.g. affinities too large to scale exactly for an instance this size
+        print(f"cogrant assign: {args.instance} cannot be solved exactly: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        partial.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"cogrant assign: cannot write {args.out}: {error}", file=sys.stderr)
+        return 2
+    short = len(result["shortfalls"])
+    _say(
+        f"{len(result['assignments'])} assignments, total affinity {result['total_affinity']}, "
+        f"{short} shortfall{'s' if short != 1 else ''}; written to {out}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="cogrant", description="Grant workflow engine for co-production pilots"
@@ -229,6 +267,10 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="end with a one-line JSON summary")
     demo.set_defaults(run=command_demo)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=command_migrate)
+    assign = commands.add_parser("assign", help="solve an assignment instance file (audit or replay)")
+    assign.add_argument("instance", help="instance JSON (see README, 'Auditing or replaying an assignment')")
+    assign.add_argument("--out", required=True, help="where to write the result JSON")
+    assign.set_defaults(run=command_assign)
     return root
 
 

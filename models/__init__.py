@@ -12,7 +12,7 @@ from models.notification_preference import NotificationPreference
 from models.outbox import OutboxMessage
 from models.people import Organisation, Person, ReviewerProfile, RoleGrant
 from models.portal import Access, ApplicationAccess, SignInToken
-from models.review import Assignment, Conflict, PanelDecision, Review
+from models.review import Assignment, AssignmentRemoval, Conflict, PanelDecision, Review
 from models.rounds import FundingRound
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "ApplicationAccess",
     "ApplicationStatus",
     "Assignment",
+    "AssignmentRemoval",
     "AuditEntry",
     "Award",
     "Base",

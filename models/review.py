@@ -51,6 +51,21 @@ class Assignment(Base):
     review: Mapped[Review | None] = relationship(back_populates="assignment")
 
 
+class AssignmentRemoval(Base):
+    """An administrator took this reviewer off this application; re-running the assignment respects it."""
+
+    __tablename__ = "assignment_removal"
+    __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("funding_round.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    removed_by: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+
 class Review(Base):
     """One reviewer's scores (1 best .. 9 worst, None = can't judge) on the seven criteria."""
 

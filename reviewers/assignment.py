@@ -1,18 +1,9 @@
-"""Responsible for assigning reviewers to the applications of one funding round.
+"""Responsible for assigning reviewers to the applications of one funding round, by id.
 
-Each reviewer group (lived experience, scientist, community or practice) is solved on its own, since a
-slot for one group can only take a reviewer of that group. Per group the problem is an exact min-cost
-maximum flow (see `reviewers.flow`): source -> application (the group's panel size) -> reviewer (one unit,
-only for pairs with no conflict and not removed by an administrator) -> sink (the reviewer's load).
-
-Among maximum flows it picks, in this order of importance:
-1. the most reviewers brought up to their `min_load` (a wish, never a hard rule);
-2. the highest total affinity, with costs -round(affinity * 1000);
-3. even loads (each extra application costs the reviewer's current load), then lower ids (heap order).
-Administrators' fixed pairs are applied first and kept when they are allowed; the others are reported in
-`dropped_fixed`. A conflicted pair never appears. When there are too few reviewers the shortage is spread
-out (every application gets its first reviewer of a group before any gets its second) and each gap is
-explained in a `Shortfall`.
+Encodes ids into arrays for `reviewers.solver` (exact, with the order of goals stated there) and decodes
+the answer: pairs, each application's panel affinity, the total, and in plain words every seat that could
+not be filled and why. Administrators' fixed pairs are applied first and kept when they are allowed; the
+others are reported in `dropped_fixed`. Removed (`forbidden`) and conflicted pairs never appear.
 """
 
 from __future__ import annotations
@@ -20,12 +11,14 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from reviewers.conflicts import ConflictReason, Pair, all_conflicts
-from reviewers.flow import TransportProblem, solve_transport
 from reviewers.roles import ApplicationSlot, ReviewerSlot, type_label
 from reviewers.shortfalls import Shortfall, explain_shortfall
+from reviewers.solver import AssignmentArrays, solve_arrays
 
 
 @dataclass(frozen=True)
@@ -52,6 +45,9 @@ class AssignmentResult:
     shortfalls: list[Shortfall]
     underloaded_reviewers: list[Underload]
     dropped_fixed: list[DroppedPair]
+    panel_affinity: dict[int, float] = field(default_factory=dict)  # per application, fixed pairs included
+    total_affinity: float = 0.0
+    weakest_proven: bool = True  # the weakest panel is proven best among optimal answers
 
 
 @dataclass(frozen=True)
@@ -92,19 +88,29 @@ def assign_reviewers(
         affinities=affinities or {},
     )
     kept, dropped = _apply_fixed(round_, fixed)
-    pairs = list(kept)
+    chosen, weakest_proven = _solve(round_, kept)
+    pairs = sorted(set(kept) | set(chosen))
     shortfalls: list[Shortfall] = []
     for reviewer_type in sorted(t for t, need in round_.panel_makeup.items() if need > 0):
-        chosen = _solve_group(round_, reviewer_type, kept=kept)
-        pairs.extend(chosen)
-        shortfalls.extend(_group_shortfalls(round_, reviewer_type, pairs=set(kept) | set(chosen)))
+        shortfalls.extend(_group_shortfalls(round_, reviewer_type, pairs=set(pairs)))
     loads = Counter(reviewer_id for _, reviewer_id in pairs)
     underloaded = [
         Underload(rev.id, rev.min_load, loads[rev.id])
         for rev in round_.reviewers.values()
         if loads[rev.id] < rev.min_load
     ]
-    return AssignmentResult(sorted(pairs), shortfalls, underloaded, dropped)
+    panel = {a.id: 0.0 for a in round_.applications}
+    for pair in pairs:
+        panel[pair[0]] += round_.affinities.get(pair, 0.0)
+    return AssignmentResult(
+        pairs,
+        shortfalls,
+        underloaded,
+        dropped,
+        panel_affinity={app_id: round(value, 9) for app_id, value in panel.items()},
+        total_affinity=round(sum(round_.affinities.get(pair, 0.0) for pair in pairs), 9),
+        weakest_proven=weakest_proven,
+    )
 
 
 def _prepare(
@@ -178,56 +184,53 @@ def _fixed_problem(round_: _Round, pair: Pair, *, app_ids: Set[int]) -> str | No
     return None
 
 
-def _solve_group(round_: _Round, reviewer_type: str, *, kept: Sequence[Pair]) -> list[Pair]:
-    """Solve one reviewer group as a min-cost flow and return the new (not fixed) pairs."""
-    reviewers = [r for r in round_.reviewers.values() if r.type == reviewer_type]
-    if not reviewers or not round_.applications:
-        return []
-    need = round_.panel_makeup[reviewer_type]
-    seats = Counter(app_id for app_id, rev_id in kept if round_.reviewers[rev_id].type == reviewer_type)
-    base_load = Counter(rev_id for _, rev_id in kept)
-    kept_set = set(kept)
-    raw: list[dict[int, int]] = []
-    for app in round_.applications:
-        raw.append(
-            {
-                col: -round(round_.affinities.get((app.id, rev.id), 0.0) * 1000)
-                for col, rev in enumerate(reviewers)
-                if _allowed(round_, (app.id, rev.id)) and (app.id, rev.id) not in kept_set
-            }
+def _solve(round_: _Round, kept: Sequence[Pair]) -> tuple[list[Pair], bool]:
+    """Encode the round as arrays, solve, and decode the new (not fixed) pairs."""
+    groups = sorted(t for t, need in round_.panel_makeup.items() if need > 0)
+    reviewers = [r for r in round_.reviewers.values() if r.type in groups]
+    apps = round_.applications
+    if not groups or not reviewers or not apps:
+        return [], True
+    app_index = {a.id: i for i, a in enumerate(apps)}
+    reviewer_index = {r.id: j for j, r in enumerate(reviewers)}
+    affinity = np.zeros((len(apps), len(reviewers)))
+    for (app_id, reviewer_id), value in round_.affinities.items():
+        if app_id in app_index and reviewer_id in reviewer_index:
+            affinity[app_index[app_id], reviewer_index[reviewer_id]] = value
+    blocked = np.zeros(affinity.shape, dtype=bool)
+    for app_id, reviewer_id in (*round_.conflicts, *round_.forbidden, *kept):
+        if app_id in app_index and reviewer_id in reviewer_index:
+            blocked[app_index[app_id], reviewer_index[reviewer_id]] = True
+    need = np.array([[round_.panel_makeup[g] for g in groups]] * len(apps), dtype=np.int64)
+    fixed_load = np.zeros(len(reviewers), dtype=np.int64)
+    fixed_affinity = np.zeros(len(apps))
+    for app_id, reviewer_id in kept:
+        if reviewer_id in reviewer_index:
+            need[app_index[app_id], groups.index(round_.reviewers[reviewer_id].type)] -= 1
+            fixed_load[reviewer_index[reviewer_id]] += 1
+        fixed_affinity[app_index[app_id]] += round_.affinities.get((app_id, reviewer_id), 0.0)
+    max_load = np.array([r.max_load for r in reviewers]) - fixed_load
+    min_load = np.minimum(np.maximum(np.array([r.min_load for r in reviewers]) - fixed_load, 0), max_load)
+    solution = solve_arrays(
+        AssignmentArrays(
+            affinity=affinity,
+            blocked=blocked,
+            group=np.array([groups.index(r.type) for r in reviewers]),
+            need=need,
+            min_load=min_load,
+            max_load=max_load,
+            fixed_affinity=fixed_affinity,
         )
-    demand = [max(0, need - seats[app.id]) for app in round_.applications]
-    arc_costs, load_costs = _weigh(raw, reviewers, base_load=base_load, units=sum(demand))
-    solution = solve_transport(TransportProblem(demand, arc_costs, load_costs))
-    return [
-        (app.id, reviewers[col].id)
-        for app, cols in zip(round_.applications, solution.columns, strict=True)
-        for col in cols
+    )
+    chosen = [
+        (apps[i].id, reviewers[j].id)
+        for i, j in zip(solution.apps.tolist(), solution.reviewers.tolist(), strict=True)
     ]
+    return chosen, solution.ties.proven and solution.ties.complete
 
 
 def _allowed(round_: _Round, pair: Pair) -> bool:
     return pair not in round_.conflicts and pair not in round_.forbidden
-
-
-def _weigh(
-    raw: list[dict[int, int]], reviewers: Sequence[ReviewerSlot], *, base_load: Counter[int], units: int
-) -> tuple[list[dict[int, int]], list[list[int]]]:
-    """Turn raw affinity costs into non-negative integer costs that rank the three goals in order.
-
-    Each weight is larger than the most the goals below it could ever differ by, for `units` units.
-    """
-    values = [cost for arcs in raw for cost in arcs.values()]
-    low, high = min(values, default=0), max(values, default=0)
-    top_load = max((r.max_load for r in reviewers), default=0)
-    w_affinity = units * top_load + 1
-    w_min_load = units * (high - low + 1) * w_affinity + 1
-    arc_costs = [{col: (cost - low) * w_affinity for col, cost in arcs.items()} for arcs in raw]
-    load_costs = [
-        [(0 if load < r.min_load else w_min_load) + load for load in range(base_load[r.id], r.max_load)]
-        for r in reviewers
-    ]
-    return arc_costs, load_costs
 
 
 def _group_shortfalls(round_: _Round, reviewer_type: str, *, pairs: Set[Pair]) -> list[Shortfall]:

@@ -24,6 +24,7 @@ from reviewers.assignment import AssignmentResult, assign_reviewers
 from reviewers.conflicts import automatic_conflicts
 from reviewers.roles import ApplicationSlot, ReviewerSlot
 from reviewers.scoring import ApplicationScore, ReviewScore, discussion_list, score_application
+from services.assignment_changes import removed_pairs
 
 S = ApplicationStatus
 
@@ -88,7 +89,8 @@ def _affinities(session: Session, applications: list[Application]) -> dict[tuple
 def assign_round(
     session: Session, funding_round: FundingRound, *, now: dt.datetime, actor: str
 ) -> AssignmentOutcome:
-    """Give each application in review its joint panel; existing assignments are kept as they are."""
+    """Give each application in review its joint panel. Existing assignments (solver's or pinned by hand)
+    are kept as they are, and pairs an administrator removed are never given again."""
     applications = list(
         session.scalars(
             select(Application)
@@ -120,6 +122,7 @@ def assign_round(
         waived=waived,
         affinities=affinities,
         fixed=existing,
+        forbidden=removed_pairs(session, funding_round),
     )
     types = {slot.id: slot.type for slot in reviewer_slots}
     due_at = now + dt.timedelta(days=int(funding_round.review_config.get("review_days", 21)))
