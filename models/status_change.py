@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +34,8 @@ class StatusChanged:
     to_status: ApplicationStatus
     actor: str
     reason: str
+    # The changed row itself, so handlers in the same session need not load it again.
+    application: Application | None = field(default=None, compare=False, repr=False)
 
 
 def completeness_problems(session: Session, application: Application) -> list[str]:
@@ -193,6 +195,6 @@ def change_status(
     )
     session.add(entry)
     session.info.setdefault("events", []).append(
-        StatusChanged(application.id, from_status, to_status, actor, reason)
+        StatusChanged(application.id, from_status, to_status, actor, reason, application)
     )
     return entry

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
 
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _STOP_WORDS = frozenset(
@@ -73,3 +76,56 @@ def affinity(application_words: frozenset[str], reviewer: ReviewerWords) -> floa
     union = len(application_words | reviewer.statement)
     similarity = len(application_words & reviewer.statement) / union if union else 0.0
     return round(topic_hits * TOPIC_WEIGHT + similarity, 4)
+
+
+def affinity_table(
+    applications: Sequence[tuple[int, frozenset[str]]], reviewers: Sequence[tuple[int, ReviewerWords]]
+) -> dict[tuple[int, int], float]:
+    """`affinity` for every (application id, reviewer id) pair with a non-zero value, worked out with sparse
+    matrices: a round of 1,000 applications and 800 reviewers is 800,000 pairs, too many to loop over."""
+    if not applications or not reviewers:
+        return {}
+    vocabulary: dict[str, int] = {}
+    topic_index: dict[frozenset[str], int] = {}
+    for _, reviewer in reviewers:
+        for topic in reviewer.topics:
+            topic_index.setdefault(topic, len(topic_index))
+    app_words = _incidence([text for _, text in applications], vocabulary)
+    statements = _incidence([reviewer.statement for _, reviewer in reviewers], vocabulary)
+    topic_words = _incidence(list(topic_index), vocabulary)
+    width = len(vocabulary)
+    app_words, statements, topic_words = (_widened(m, width) for m in (app_words, statements, topic_words))
+
+    shared = (app_words @ statements.T).toarray()
+    app_sizes = np.asarray(app_words.sum(axis=1)).reshape(-1, 1)
+    statement_sizes = np.asarray(statements.sum(axis=1)).reshape(1, -1)
+    union = app_sizes + statement_sizes - shared
+    similarity = np.divide(shared, union, out=np.zeros_like(shared, dtype=float), where=union > 0)
+
+    topic_sizes = np.asarray(topic_words.sum(axis=1)).reshape(1, -1)
+    named = (app_words @ topic_words.T).toarray() == topic_sizes  # application names every word of a topic
+    holds = np.zeros((len(reviewers), len(topic_index)))
+    for row, (_, reviewer) in enumerate(reviewers):
+        for topic in reviewer.topics:
+            holds[row, topic_index[topic]] += 1
+    values = np.round(named.astype(float) @ holds.T * TOPIC_WEIGHT + similarity, 4)
+
+    rows, columns = np.nonzero(values)
+    app_ids = np.asarray([app_id for app_id, _ in applications])[rows].tolist()
+    reviewer_ids = np.asarray([reviewer_id for reviewer_id, _ in reviewers])[columns].tolist()
+    return dict(zip(zip(app_ids, reviewer_ids, strict=True), values[rows, columns].tolist(), strict=True))
+
+
+def _incidence(word_sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
+    """One row per word set, a 1 in the column of each of its words (new words join the vocabulary)."""
+    indptr, indices = [0], []
+    for word_set in word_sets:
+        indices.extend(vocabulary.setdefault(word, len(vocabulary)) for word in word_set)
+        indptr.append(len(indices))
+    data = np.ones(len(indices))
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(word_sets), max(len(vocabulary), 1)))
+
+
+def _widened(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    # Rows built before later words joined the vocabulary are narrower; the extra columns are all zero.
+    return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))

@@ -62,11 +62,11 @@ class Notifier:
     def on_event(self, session: Session, event: object) -> None:
         if not isinstance(event, StatusChanged):
             return
-        application = session.get(Application, event.application_id)
-        if application is None:
-            return
         handler = _STATUS_HANDLERS.get(event.to_status)
-        if handler is not None:
+        if handler is None:
+            return
+        application = event.application or session.get(Application, event.application_id)
+        if application is not None:
             handler(self, session, application)
 
     def _project(self, application: Application) -> dict[str, Any]:

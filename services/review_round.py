@@ -19,7 +19,7 @@ from models.review import Assignment, Conflict, PanelDecision, Review
 from models.rounds import FundingRound
 from models.schemas import ReviewInput
 from models.status_change import change_status
-from reviewers.affinity import ReviewerWords, affinity, words
+from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
 from reviewers.conflicts import automatic_conflicts
 from reviewers.roles import ApplicationSlot, ReviewerSlot
@@ -74,16 +74,12 @@ def _slots(
 def _affinities(session: Session, applications: list[Application]) -> dict[tuple[int, int], float]:
     profiles = session.scalars(select(ReviewerProfile).where(ReviewerProfile.available.is_(True))).all()
     reviewers = [(p.person_id, ReviewerWords.of(topics=p.topics, statement=p.statement)) for p in profiles]
-    values = {}
-    for application in applications:
-        text = words(
-            " ".join([application.title, application.summary, *map(str, application.sections.values())])
-        )
-        for person_id, reviewer in reviewers:
-            value = affinity(text, reviewer)
-            if value:
-                values[(application.id, person_id)] = value
-    return values
+    texts = [(application.id, words(_reviewable_text(application))) for application in applications]
+    return affinity_table(texts, reviewers)
+
+
+def _reviewable_text(application: Application) -> str:
+    return " ".join([application.title, application.summary, *map(str, application.sections.values())])
 
 
 def assign_round(
