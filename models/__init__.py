@@ -5,7 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic relies 
 
 from models.applications import Application, BudgetLine, CoLead, Document
 from models.audit import AuditEntry
-from models.awards import Award, CheckIn, CloseOutReport, Milestone, Payment
+from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent, Payment
 from models.base import Base
 from models.lifecycle import ApplicationStatus
 from models.outbox import OutboxMessage
@@ -28,6 +28,7 @@ __all__ = [
     "Document",
     "FundingRound",
     "Milestone",
+    "NamingConsent",
     "Organisation",
     "OutboxMessage",
     "PanelDecision",

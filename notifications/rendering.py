@@ -43,6 +43,13 @@ as it is; URLs are absolute links into the portal or document store):
     days_overdue (int), project_url (str).
 ``celebration_shared`` (to the project team and community partners)
     reference (str), project_title (str), report_url (str): the celebration report.
+
+``tranche_released`` (to the project team)
+    project_title, reference (str), amount (str, formatted with currency), tranche_number (int),
+    milestone_title (str).
+
+``final_report_due`` (to the project team)
+    project_title, reference (str), due_date (date), report_url (str).
 """
 
 from __future__ import annotations
@@ -70,6 +77,8 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "checkin_reminder",
     "checkin_overdue",
     "celebration_shared",
+    "tranche_released",
+    "final_report_due",
 )
 PARTS: tuple[str, ...] = ("subject.txt", "body.txt", "body.html")
 OPTIONAL_VARIABLES = frozenset({"contact_phone"})

@@ -299,13 +299,14 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
     award_ids = approved(app)
     assert len(award_ids) == 7
     round_id = the_round(app)
-    # Batches of two: the first commits; in the second, one letter is uploaded before S3 goes away.
-    flaky = s3_goes_down(3)
+    # Batches of two awards, each with a letter as HTML and as PDF: the first batch commits; in the second,
+    # one letter is uploaded before S3 goes away.
+    flaky = s3_goes_down(5)
     with pytest.raises(StorageUnavailable):
         asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))
-    assert flaky.puts == 4
+    assert flaky.puts == 8
     assert count(app, Application, Application.status == S.IN_DELIVERY) == 2
-    assert count(app, Payment) == 2 * 5 and count(app, Document) == 2
+    assert count(app, Payment) == 2 * 5 and count(app, Document) == 2 * 2
 
     flaky.repair()
     assert asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))["set_up"] == 5
@@ -316,6 +317,7 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
         assert len(awards) == 7 and len({a.application_id for a in awards}) == 7
         for each in awards:
             assert each.status == AwardStatus.APPROVED and each.letter_document_id is not None
+            assert each.letter_pdf_document_id is not None
             assert len(each.milestones) == len(each.payments) == 5
             assert sum(payment.amount for payment in each.payments) == each.amount
         letters = (
@@ -325,7 +327,7 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
             .tuples()
             .all()
         )
-    assert len(letters) == count(app, Document) == 7
+    assert len(letters) == count(app, Document) == 7 * 2
     assert_documents_stored_once(flaky, letters)
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.IN_DELIVERY) == 7
     got = assert_every_email_sent_once(app, smtp_server.messages)
@@ -337,6 +339,9 @@ def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
     app: App, smtp_server: DevSMTPServer, restart_smtp: Callable[[], DevSMTPServer]
 ) -> None:
     award_ids = in_delivery(app)
+    with app.unit_of_work() as uow:
+        synthetic.accept_offers(uow.session, round_id=the_round(app))
+        uow.commit()
     today = dt.date(2031, 4, 5)  # start-up meeting (15 Feb) overdue; first check-in (15 Apr) within 14 days
     smtp_server.stop()
     first = asyncio.run(milestone_check_ins(today=today))
@@ -348,6 +353,7 @@ def test_milestone_check_ins_twice_on_one_day_remind_and_escalate_once(
 
     got = assert_every_email_sent_once(app, back.messages)
     reminders, overdue = emails_to(got, "checkin_reminder"), emails_to(got, "checkin_overdue")
+    assert len(emails_to(got, "tranche_released")) == 7 * TEAM  # the first tranche of each award, once
     assert len(reminders) == 7 * TEAM and set(reminders.values()) == {2}  # one per milestone per person
     assert overdue == Counter({"admin@example.org": 7})  # one per overdue milestone
     with app.unit_of_work() as uow:
@@ -370,10 +376,10 @@ def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
     closing(app)
     round_id = the_round(app)
     assert count(app, Application, Application.status == S.CLOSING) == 7
-    flaky = s3_goes_down(3)  # batches of two: the first commits, the second stops after one upload
+    flaky = s3_goes_down(5)  # batches of two (a page and a PDF each): the second stops after one upload
     with pytest.raises(StorageUnavailable):
         asyncio.run(close_out(round_id=round_id, batch_size=2))
-    assert flaky.puts == 4
+    assert flaky.puts == 8
     assert count(app, Application, Application.status == S.CLOSED) == 2
 
     flaky.repair()
@@ -390,7 +396,7 @@ def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
             .tuples()
             .all()
         )
-    assert len(celebrations) == len({application for _, _, application in celebrations}) == 7
+    assert len(celebrations) == 2 * len({application for _, _, application in celebrations}) == 2 * 7
     assert_documents_stored_once(flaky, [(key, sha256) for key, sha256, _ in celebrations])
     assert sum(1 for (_, _, to) in status_changes(app) if to == S.CLOSED) == 7
     got = assert_every_email_sent_once(app, smtp_server.messages)
