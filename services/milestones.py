@@ -97,7 +97,7 @@ def _progress_of_plan(milestone: Milestone, form: CheckInInput) -> dict[str, str
             f"this plan has milestones {sequences[0]} to {sequences[-1]}; there is no milestone "
             + ", ".join(str(n) for n in unknown)
         )
-    given = {milestone.sequence: form.progress} | form.milestone_progress
+    given = form.milestone_progress | {milestone.sequence: form.progress}
     return {str(n): str(given.get(n, MilestoneProgress.NOT_STARTED)) for n in sequences}
 
 
