@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.applications import Application, Document
 from models.base import Base, created_at, intpk, utcnow
 from models.enums import AwardStatus, MilestoneProgress, PaymentKind, PaymentStatus
+from models.people import Person
 
 
 class Award(Base):
@@ -141,3 +142,6 @@ class NamingConsent(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     may_be_named: Mapped[bool] = mapped_column(default=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    application: Mapped[Application] = relationship()
+    person: Mapped[Person] = relationship()
