@@ -34,6 +34,7 @@ from models import (
     Assignment,
     AuditEntry,
     Award,
+    CheckIn,
     Document,
     FundingRound,
     Milestone,
@@ -42,9 +43,11 @@ from models import (
 )
 from models import OutboxMessage as Outbox
 from models.enums import AwardStatus, DocumentPurpose, OutboxStatus, PaymentStatus
+from models.errors import DuplicateAction
 from models.lifecycle import ApplicationStatus
 from notifications.outbox import InvalidAddress
 from notifications.relay import message_id_for
+from services.milestones import approve_check_in
 from storage.documents import StoredObject
 from storage.errors import StorageUnavailable
 from storage.s3 import S3DocumentStore
@@ -402,3 +405,79 @@ def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
     got = assert_every_email_sent_once(app, smtp_server.messages)
     shared = emails_to(got, "celebration_shared")
     assert len(shared) == 7 * TEAM and set(shared.values()) == {1}
+
+
+def test_tranche_release_interrupted_by_a_bad_address_releases_each_tranche_once_on_rerun(
+    app: App, smtp_server: DevSMTPServer
+) -> None:
+    """The sweep releases first tranches in one transaction: a failure part-way (an address the outbox
+    refuses, for the fourth award's team) rolls every release back; the re-run releases each exactly once."""
+    award_ids = in_delivery(app)
+    round_id = the_round(app)
+    with app.unit_of_work() as uow:
+        synthetic.accept_offers(uow.session, round_id=round_id)
+        co_lead = next(
+            c.person for c in uow.session.get(Award, award_ids[3]).application.co_leads if c.person
+        )
+        good_address, co_lead.email = co_lead.email, "co-lead at example.org"
+        uow.commit()
+
+    failed = asyncio.run(milestone_check_ins(today=START, return_state=True))
+    assert failed.is_failed()
+    assert count(app, Payment, Payment.status == PaymentStatus.RELEASED) == 0
+    assert count(app, Outbox, Outbox.template == "tranche_released") == 0
+
+    with app.unit_of_work() as uow:
+        uow.session.get(Person, co_lead.id).email = good_address
+        uow.commit()
+    assert asyncio.run(milestone_check_ins(today=START))["released_payments"] == 7
+    assert asyncio.run(milestone_check_ins(today=START))["released_payments"] == 0
+
+    assert count(app, Payment, Payment.status == PaymentStatus.RELEASED) == 7
+    got = assert_every_email_sent_once(app, smtp_server.messages)
+    released = emails_to(got, "tranche_released")
+    assert len(released) == 7 * TEAM and set(released.values()) == {1}
+
+
+def test_a_check_in_approval_that_fails_part_way_pays_nothing_and_once_when_repeated(
+    app: App, smtp_server: DevSMTPServer
+) -> None:
+    award_ids = in_delivery(app)
+    round_id = the_round(app)
+    with app.unit_of_work() as uow:
+        synthetic.accept_offers(uow.session, round_id=round_id)
+        synthetic.file_check_ins(uow.session, round_id=round_id, due_by=dt.date(2031, 4, 15))
+        application = uow.session.get(Award, award_ids[0]).application
+        good_address, application.applicant.email = application.applicant.email, "applicant at example.org"
+        applicant_id = application.applicant_id
+        check_in_id = uow.session.scalars(
+            select(CheckIn.id)
+            .join(Milestone)
+            .where(Milestone.award_id == award_ids[0], Milestone.sequence == 2)
+        ).one()
+        uow.commit()
+
+    with app.unit_of_work() as uow, pytest.raises(InvalidAddress):
+        approve_check_in(uow.session, check_in_id, actor="test:admin", notifier=app.notifier)
+        uow.commit()
+    with app.unit_of_work() as uow:
+        assert uow.session.get(CheckIn, check_in_id).approved_at is None
+    assert count(app, Payment, Payment.status == PaymentStatus.RELEASED) == 0
+
+    with app.unit_of_work() as uow:
+        uow.session.get(Person, applicant_id).email = good_address
+        approve_check_in(uow.session, check_in_id, actor="test:admin", notifier=app.notifier)
+        uow.commit()
+    with app.unit_of_work() as uow, pytest.raises(DuplicateAction):
+        approve_check_in(uow.session, check_in_id, actor="test:admin", notifier=app.notifier)
+    asyncio.run(milestone_check_ins(today=dt.date(2031, 4, 16)))
+
+    with app.unit_of_work() as uow:
+        released = uow.session.scalars(
+            select(Payment.sequence).where(
+                Payment.award_id == award_ids[0], Payment.status == PaymentStatus.RELEASED
+            )
+        ).all()
+    assert sorted(released) == [1, 2]
+    got = assert_every_email_sent_once(app, smtp_server.messages)
+    assert sum(emails_to(got, "tranche_released").values()) == 7 * TEAM + TEAM  # first tranches, then one
