@@ -30,6 +30,7 @@ from services.awards import (
     propose_awards,
     set_up_awards,
 )
+from services.budget_checks import approval_problems, pot_left
 
 DAY = 24 * 3600
 
@@ -64,13 +65,20 @@ def describe(award_id: int) -> dict[str, Any]:
         if award is None:
             raise NotFound(f"no award with id {award_id}")
         application = award.application
+        left = pot_left(uow.session, application.round, leaving_out_award_id=award.id)
+        problems = approval_problems(
+            application, amount=award.amount, left_in_pot=left, community_partner_amount=None
+        )
+        warnings = "".join(f"\n\n- {problem}" for problem in problems)
         return {
             "status": str(award.status),
             "amount": award.amount,
             "description": (
                 f"**{application.reference}: {application.title}**\n\n"
                 f"Requested {award.amount:,.2f} {award.currency} for {application.duration_months} "
-                f"months. Panel recommended funding. Approve, change the amount or decline."
+                f"months. Panel recommended funding. {left:,.2f} {award.currency} is left in the pot. "
+                f"Approve, change the amount or decline."
+                + (f"\n\n**Before approving, note:**{warnings}" if problems else "")
             ),
         }
 

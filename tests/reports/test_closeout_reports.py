@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import json
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from cogrant.composition import App
 from flows.delivery import close_out
-from models import Application, Award, CloseOutReport, Person
+from models import Application, Award, CloseOutReport, OutboxMessage, Person
 from models.errors import DomainError
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
@@ -76,11 +77,18 @@ def test_celebration_report_page_and_pdf_name_only_those_who_agreed(app: App) ->
     assert reading_age(words) <= 11, f"reading age {reading_age(words):.1f}"
 
 
-def test_a_report_after_close_is_refused_and_nothing_changes(app: App) -> None:
+def test_teams_are_asked_for_the_report_within_60_days_and_a_report_after_close_is_refused(app: App) -> None:
     _, award_ids = _closed_round(app)
     with app.unit_of_work() as uow:
-        application = uow.session.get(Award, award_ids[0]).application
+        award = uow.session.get(Award, award_ids[0])
+        application = award.application
         application_id, applicant_id = application.id, application.applicant_id
+        asked = uow.session.scalars(
+            select(OutboxMessage.subject).where(OutboxMessage.template == "final_report_due")
+        ).all()
+        due = award.end_date + dt.timedelta(days=60)
+    assert len(asked) == len(award_ids) * 2  # each applicant and co-lead, once
+    assert any(subject.endswith(f"by {due.day} {due:%B %Y}") for subject in asked)
     late = FinalReportInput(aim="a", methods="b", results="c", outcomes="d", critical_reflection="e")
     with app.unit_of_work() as uow, pytest.raises(DomainError, match=r"is closed .* can no longer be sent"):
         submit_final_report(uow.session, application_id, late, person_id=applicant_id)
