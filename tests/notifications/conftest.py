@@ -91,6 +91,19 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "project_title": "Young carers voices",
             "report_url": "https://portal.pilotfund.example/celebrations/17",
         },
+        "tranche_released": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "amount": "6,125.00 GBP",
+            "tranche_number": 2,
+            "milestone_title": "First community workshop",
+        },
+        "final_report_due": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "due_date": dt.date(2027, 10, 30),
+            "report_url": "https://portal.pilotfund.example/applications/PF-2026-017/final-report",
+        },
     }
     return {name: {**common, **context} for name, context in per_template.items()}
 

@@ -31,6 +31,8 @@ KEY_FACTS = {
     "checkin_reminder": ["First community workshop", "1 December 2026", "/checkins/41"],
     "checkin_overdue": ["Young carers voices", "First community workshop", "9", "/admin/projects/17"],
     "celebration_shared": ["Young carers voices", "Thank you", "/celebrations/17"],
+    "tranche_released": ["Young carers voices", "6,125.00 GBP", "payment 2", "First community workshop"],
+    "final_report_due": ["Young carers voices", "30 October 2027", "/PF-2026-017/final-report"],
 }
 # Words that make people feel silly (DOMAIN.md, "Plain language"): say what they mean instead.
 JARGON = ["eligib", "milestone", "summary statement", "stakeholder", "co-production", "hereby", "pursuant"]

@@ -17,7 +17,7 @@ from models.errors import AccessDenied, DomainError, DuplicateAction
 from models.schemas import AwardDecisionInput, CheckInInput
 from services.awards import decide_award
 from services.milestones import Upload, approve_check_in, submit_check_in
-from services.tranches import accept_terms, release_first_tranches
+from services.tranches import accept_terms, release_first_tranches, release_tranche
 from tests.support.factories import make_person
 from tests.support.stages import START, in_delivery, proposed
 
@@ -157,6 +157,14 @@ def test_terms_release_the_first_tranche_then_each_approved_check_in_releases_it
         uow.commit()
     with app.unit_of_work() as uow, pytest.raises(DuplicateAction, match="already approved by test:admin"):
         approve_check_in(uow.session, check_in_id, actor="test:admin", notifier=app.notifier)
+    with (
+        app.unit_of_work() as uow,
+        pytest.raises(DuplicateAction, match=r"tranche 2 of CG-.* already released"),
+    ):
+        paid = uow.session.scalars(
+            select(Payment).where(Payment.award_id == award_id, Payment.sequence == 2)
+        ).one()
+        release_tranche(uow.session, paid, notify=app.notifier.tranche_released)
 
     with app.unit_of_work() as uow:
         released = uow.session.scalars(
