@@ -160,10 +160,10 @@ class AwardDecisionInput(Strict):
     approve: bool = Field(description="Approve this award? Untick to decline.")
     amount: Money | None = Field(default=None, description="Amount to award; leave empty to keep the request")
     conditions: PlainText = Field(default="", description="Conditions of the award, one per line")
-    note: PlainText = Field(default="", description="A note for the record and the award letter")
     community_partner_amount: Money | None = Field(
         default=None, description="How much of the award goes to the community partner (if the round asks)"
     )
+    note: PlainText = Field(default="", description="A note for the record and the award letter")
 
 
 class AwardSlateInput(Strict):
@@ -175,10 +175,10 @@ class AwardSlateInput(Strict):
     decline: list[str] = Field(default_factory=list, description="References of awards to decline")
     amounts: dict[str, Money] = Field(default_factory=dict, description="Reference -> a different amount")
     conditions: dict[str, PlainText] = Field(default_factory=dict, description="Reference -> conditions")
-    note: PlainText = Field(default="", description="A note for the record and the award letters")
     community_partner_amounts: dict[str, Money] = Field(
         default_factory=dict, description="Reference -> the amount that goes to the community partner"
     )
+    note: PlainText = Field(default="", description="A note for the record and the award letters")
 
 
 class CheckInInput(Strict):

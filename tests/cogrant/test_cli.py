@@ -26,6 +26,7 @@ DEPLOYMENTS = {
     "award-decision",
     "milestone-check-ins",
     "close-out",
+    "round-reports",
     "send-notifications",
 }
 CHROMIUM = "/usr/bin/chromium"

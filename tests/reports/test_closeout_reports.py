@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from cogrant.composition import App
 from flows.delivery import close_out
-from models import Application, Award, CloseOutReport, OutboxMessage, Person
+from flows.funder_reports import round_reports
+from models import Application, Award, CloseOutReport, FundingRound, OutboxMessage, Person
 from models.errors import DomainError
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
@@ -163,3 +164,16 @@ def test_360giving_json_validates_and_csv_carries_the_same_grants(app: App) -> N
     )
     assert row["Funding Org:Identifier"] == "GB-CHC-1234567" and row["Currency"] == "GBP"
     assert {"Recipient Org:Identifier", "Planned Dates:Start Date", "Award Date"} <= set(rows[0])
+
+
+def test_the_round_reports_flow_stores_the_portfolio_and_valid_open_data(app: App) -> None:
+    round_id, award_ids = _closed_round(app)
+    written = asyncio.run(round_reports(round_id=round_id, funder_org_id="GB-CHC-1234567"))
+    assert written["pilots"] == written["grants"] == len(award_ids)
+    with app.unit_of_work() as uow:
+        slug = uow.session.get(FundingRound, round_id).slug
+    package = json.loads(app.store.get(f"reports/{slug}/360giving.json"))
+    assert not list(_package_validator().iter_errors(package))
+    assert "<svg" in app.store.get(f"reports/{slug}/portfolio.html").decode()
+    rows = list(csv.DictReader(io.StringIO(app.store.get(f"reports/{slug}/360giving.csv").decode())))
+    assert len(rows) == len(award_ids)
