@@ -307,7 +307,8 @@ def test_award_rerun_after_s3_fails_mid_batch_sets_each_award_up_once(
     flaky = s3_goes_down(5)
     with pytest.raises(StorageUnavailable):
         asyncio.run(award(round_id=round_id, start_date=START, batch_size=2))
-    assert flaky.puts == 8
+    # The fifth upload succeeds, a later one fails; uploads of that batch not yet started are cancelled.
+    assert 6 <= flaky.puts <= 8
     assert count(app, Application, Application.status == S.IN_DELIVERY) == 2
     assert count(app, Payment) == 2 * 5 and count(app, Document) == 2 * 2
 
@@ -382,7 +383,7 @@ def test_close_out_rerun_after_s3_fails_mid_batch_celebrates_each_project_once(
     flaky = s3_goes_down(5)  # batches of two (a page and a PDF each): the second stops after one upload
     with pytest.raises(StorageUnavailable):
         asyncio.run(close_out(round_id=round_id, batch_size=2))
-    assert flaky.puts == 8
+    assert 6 <= flaky.puts <= 8  # as for award letters: the fifth upload succeeds, a later one fails
     assert count(app, Application, Application.status == S.CLOSED) == 2
 
     flaky.repair()
