@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test up demo test lint benchmark clean
+.PHONY: install install-test system-libs up demo test lint benchmark clean
+
+# WeasyPrint (award letters, celebration reports) renders PDFs with Debian's Pango and needs a font.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +17,13 @@ web/static/portal.css: package.json package-lock.json web/assets/portal.scss
 	npm ci --no-audit --no-fund --ignore-scripts
 	npm run --silent build:css
 
-install: $(BIN)/python web/static/portal.css
+system-libs:
+	dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS))
+
+install: $(BIN)/python system-libs web/static/portal.css
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 
-install-test: $(BIN)/python web/static/portal.css
+install-test: $(BIN)/python system-libs web/static/portal.css
 	@# Page tests drive Debian's Chromium through Playwright (a downloaded browser does not work here).
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'

@@ -190,12 +190,13 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def _save_reports(app: App, keys: list[str], data_dir: Path) -> list[Path]:
-    """Copy each celebration report from the document store to a file people can open."""
+    """Copy each celebration report (its page and its PDF) from the document store to files people can
+    open, named by project reference."""
     folder = data_dir / "celebrations"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for key in keys:
-        path = folder / f"{key.split('/')[-2]}.html"
+        path = folder / f"{key.split('/')[-2]}{Path(key).suffix}"
         path.write_bytes(app.store.get(key))
         paths.append(path)
     return paths

@@ -130,10 +130,16 @@ async def drive_round(
         f"{awarded['set_up']} letters and schedules"
     )
 
+    began = time.perf_counter()
+    with app.unit_of_work() as uow:
+        synthetic.accept_offers(uow.session, round_id=round_id)
+        uow.commit()
+    timed("people:accept", began)
     for due in _milestone_dates(app, round_id):
         began = time.perf_counter()
         with app.unit_of_work() as uow:
             synthetic.file_check_ins(uow.session, round_id=round_id, due_by=due)
+            synthetic.approve_check_ins(uow.session, round_id=round_id, notifier=app.notifier)
             uow.commit()
         timed("people:check-in", began)
         began = time.perf_counter()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application
-from models.awards import Award, Milestone
+from models.awards import Award, CheckIn, Milestone
 from models.enums import BudgetCategory, MilestoneProgress, OrganisationKind, ReviewerType, Role
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
@@ -27,13 +27,15 @@ from models.schemas import (
     CheckInInput,
     CoLeadInput,
     FinalReportInput,
+    QuoteInput,
     ReviewInput,
 )
-from services.closeout import record_final_report
+from services.closeout import record_naming_consent, submit_final_report
 from services.intake import create_draft, submit
-from services.milestones import record_check_in
+from services.milestones import DeliveryNotifier, approve_check_in, submit_check_in
 from services.people import get_or_create_organisation, get_or_create_person, grant_role
 from services.review_round import save_review
+from services.tranches import accept_terms
 
 S = ApplicationStatus
 TOPICS = [
@@ -262,10 +264,11 @@ def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:
         .order_by(Milestone.id)
     ).all()
     for milestone in milestones:
-        record_check_in(
+        submit_check_in(
             session,
             milestone.id,
-            CheckInInput(
+            person_id=milestone.award.application.applicant_id,
+            form=CheckInInput(
                 progress=MilestoneProgress.COMPLETED,
                 note=f"{milestone.title}: done, with our partners.",
                 involvement_changed="Partners changed the session times so carers could come.",
@@ -276,6 +279,38 @@ def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:
     return len(milestones)
 
 
+def accept_offers(session: Session, *, round_id: int) -> int:
+    """Each applicant accepts the terms of their award letter."""
+    awards = session.scalars(
+        select(Award)
+        .join(Application)
+        .where(
+            Application.round_id == round_id,
+            Application.status == S.IN_DELIVERY,
+            Award.terms_accepted_at.is_(None),
+        )
+        .order_by(Award.id)
+    ).all()
+    for award in awards:
+        accept_terms(session, award.id, person_id=award.application.applicant_id)
+    return len(awards)
+
+
+def approve_check_ins(session: Session, *, round_id: int, notifier: DeliveryNotifier) -> int:
+    """An administrator approves every check-in not yet approved, releasing their tranches."""
+    waiting = session.scalars(
+        select(CheckIn.id)
+        .join(Milestone)
+        .join(Award)
+        .join(Application)
+        .where(Application.round_id == round_id, CheckIn.approved_at.is_(None))
+        .order_by(CheckIn.id)
+    ).all()
+    for check_in_id in waiting:
+        approve_check_in(session, check_in_id, actor="synthetic:administrator", notifier=notifier)
+    return len(waiting)
+
+
 def file_final_reports(session: Session, *, round_id: int) -> int:
     closing = session.scalars(
         select(Application.id)
@@ -283,10 +318,13 @@ def file_final_reports(session: Session, *, round_id: int) -> int:
         .order_by(Application.id)
     ).all()
     for application_id in closing:
-        record_final_report(
+        applicant_id = session.get(Application, application_id).applicant_id
+        record_naming_consent(session, application_id, person_id=applicant_id, may_be_named=True)
+        submit_final_report(
             session,
             application_id,
-            FinalReportInput(
+            person_id=applicant_id,
+            report=FinalReportInput(
                 aim="To see if meeting up helps people feel less alone.",
                 methods="We met every week. Partners with lived experience led half the sessions.",
                 results="Most people came back. They said they felt more confident.",
@@ -294,6 +332,7 @@ def file_final_reports(session: Session, *, round_id: int) -> int:
                 critical_reflection="We started late in the day; some people could not come after work.",
                 highlights="A summer picnic with 40 people.",
                 thanks="Thank you to every member of the group.",
+                quotes=[QuoteInput(text="I felt heard for the first time.", by="A member of the group")],
             ),
         )
     return len(closing)

@@ -20,7 +20,7 @@ from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
 from models.awards import Award
 from models.enums import AwardStatus
-from models.errors import NotFound
+from models.errors import DomainError, NotFound
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from services.awards import (
     approved_awards_to_set_up,
@@ -30,6 +30,7 @@ from services.awards import (
     propose_awards,
     set_up_awards,
 )
+from services.budget_checks import approval_problems, pot_left
 
 DAY = 24 * 3600
 
@@ -64,18 +65,42 @@ def describe(award_id: int) -> dict[str, Any]:
         if award is None:
             raise NotFound(f"no award with id {award_id}")
         application = award.application
+        left = pot_left(uow.session, application.round, leaving_out_award_id=award.id)
+        problems = approval_problems(
+            application, amount=award.amount, left_in_pot=left, community_partner_amount=None
+        )
+        warnings = "".join(f"\n\n- {problem}" for problem in problems)
         return {
             "status": str(award.status),
             "amount": award.amount,
             "description": (
                 f"**{application.reference}: {application.title}**\n\n"
                 f"Requested {award.amount:,.2f} {award.currency} for {application.duration_months} "
-                f"months. Panel recommended funding. Approve, change the amount or decline."
+                f"months. Panel recommended funding. {left:,.2f} {award.currency} is left in the pot. "
+                f"Approve, change the amount or decline."
+                + (f"\n\n**Before approving, note:**{warnings}" if problems else "")
             ),
         }
 
 
-@task(name="record-award-decision", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def _unless_refused(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry what failed on the way (the database went away), never a decision the rules refused."""
+    try:
+        state.result()
+    except DomainError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(
+    name="record-award-decision",
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_unless_refused,
+    cache_policy=NO_CACHE,
+)
 def record_decision(award_id: int, decision: AwardDecisionInput, actor: str) -> str:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
@@ -136,7 +161,13 @@ def describe_slate(award_ids: list[int]) -> str:
     )
 
 
-@task(name="record-slate-decisions", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="record-slate-decisions",
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_unless_refused,
+    cache_policy=NO_CACHE,
+)
 def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> dict[str, int]:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:

@@ -23,7 +23,7 @@ def sweep(today: dt.date, remind_days: int) -> dict[str, list[int]]:
         result = sweep_check_ins(
             uow.session,
             today=today,
-            notify=app.notifier.milestone,
+            notifier=app.notifier,
             remind_days=remind_days,
             actor="flow:milestone-check-ins",
         )
@@ -33,8 +33,9 @@ def sweep(today: dt.date, remind_days: int) -> dict[str, list[int]]:
 
 @flow(name="milestone-check-ins", log_prints=True)
 async def milestone_check_ins(today: dt.date | None = None, remind_days: int = 14) -> dict[str, int]:
-    """The daily pass: reminders before due dates, overdue check-ins to administrators, tranches released,
-    and projects with every check-in in moved on to close-out."""
+    """The daily pass: reminders before due dates, overdue check-ins to administrators, first tranches of
+    accepted awards released, and projects with every check-in in moved on to close-out and asked for their
+    final report. Later tranches are released when an administrator approves each check-in."""
     result = sweep(today or dt.date.today(), remind_days)
     deliver_notifications("check-ins")
     return {name: len(ids) for name, ids in result.items()}

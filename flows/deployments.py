@@ -11,6 +11,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows.award import award, award_decision
 from flows.delivery import close_out, milestone_check_ins
+from flows.funder_reports import round_reports
 from flows.intake import intake
 from flows.notifications import daily_digest, send_notifications
 from flows.review import panel, review_round
@@ -58,6 +59,11 @@ def deployments() -> list[RunnerDeployment]:
             cron="0 9 * * *",
             **BY_MODULE,
             description="Celebration reports from final reports (daily)",
+        ),
+        round_reports.to_deployment(
+            name="round-reports",
+            **BY_MODULE,
+            description="The round's portfolio and its 360Giving open data, stored in S3 (by hand)",
         ),
         send_notifications.to_deployment(
             name="send-notifications",

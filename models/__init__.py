@@ -5,7 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic relies 
 
 from models.applications import Application, BudgetLine, CoLead, Document
 from models.audit import AuditEntry
-from models.awards import Award, CheckIn, CloseOutReport, Milestone, Payment
+from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent, Payment
 from models.base import Base
 from models.lifecycle import ApplicationStatus
 from models.notification_preference import NotificationPreference
@@ -33,6 +33,7 @@ __all__ = [
     "Document",
     "FundingRound",
     "Milestone",
+    "NamingConsent",
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",

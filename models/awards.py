@@ -10,8 +10,9 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.applications import Application, Document
-from models.base import Base, created_at, intpk
+from models.base import Base, created_at, intpk, utcnow
 from models.enums import AwardStatus, MilestoneProgress, PaymentKind, PaymentStatus
+from models.people import Person
 
 
 class Award(Base):
@@ -31,10 +32,16 @@ class Award(Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    letter_pdf_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    # What the budget sends to the community partner, when the round asks for at least half.
+    community_partner_amount: Mapped[Decimal | None]
+    terms_accepted_at: Mapped[dt.datetime | None]
+    terms_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[created_at]
 
     application: Mapped[Application] = relationship()
-    letter: Mapped[Document | None] = relationship()
+    letter: Mapped[Document | None] = relationship(foreign_keys=[letter_document_id])
+    letter_pdf: Mapped[Document | None] = relationship(foreign_keys=[letter_pdf_document_id])
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="award", cascade="all, delete-orphan", order_by="Milestone.sequence"
     )
@@ -69,7 +76,13 @@ class CheckIn(Base):
     involvement_changed: Mapped[str] = mapped_column(Text, default="")
     still_missing: Mapped[str] = mapped_column(Text, default="")
     fed_back: Mapped[str] = mapped_column(Text, default="")
+    # Milestone sequence (as text, JSON keys) -> MilestoneProgress, for every milestone of the plan.
+    milestone_progress: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    upload_document_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     submitted_at: Mapped[created_at]
+    approved_at: Mapped[dt.datetime | None]
+    approved_by: Mapped[str | None]
 
     milestone: Mapped[Milestone] = relationship(back_populates="check_in")
 
@@ -108,8 +121,27 @@ class CloseOutReport(Base):
     gripp2: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     highlights: Mapped[str] = mapped_column(Text, default="")
     thanks: Mapped[str] = mapped_column(Text, default="")
+    quotes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     submitted_at: Mapped[created_at]
     celebration_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    celebration_pdf_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
 
     application: Mapped[Application] = relationship()
-    celebration_document: Mapped[Document | None] = relationship()
+    celebration_document: Mapped[Document | None] = relationship(foreign_keys=[celebration_document_id])
+
+
+class NamingConsent(Base):
+    """Whether a person agreed to be named in what cogrant publishes about a project (celebration report,
+    open data). Nobody is named without a row saying yes."""
+
+    __tablename__ = "naming_consent"
+    __table_args__ = (UniqueConstraint("application_id", "person_id"),)
+
+    id: Mapped[intpk]
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    may_be_named: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    application: Mapped[Application] = relationship()
+    person: Mapped[Person] = relationship()

@@ -44,6 +44,7 @@ class DocumentPurpose(StrEnum):
     AWARD_LETTER = "award_letter"
     FINAL_REPORT = "final_report"
     CELEBRATION_REPORT = "celebration_report"
+    CHECK_IN_UPLOAD = "check_in_upload"
 
 
 class ReviewStatus(StrEnum):

@@ -160,6 +160,9 @@ class AwardDecisionInput(Strict):
     approve: bool = Field(description="Approve this award? Untick to decline.")
     amount: Money | None = Field(default=None, description="Amount to award; leave empty to keep the request")
     conditions: PlainText = Field(default="", description="Conditions of the award, one per line")
+    community_partner_amount: Money | None = Field(
+        default=None, description="How much of the award goes to the community partner (if the round asks)"
+    )
     note: PlainText = Field(default="", description="A note for the record and the award letter")
 
 
@@ -172,15 +175,27 @@ class AwardSlateInput(Strict):
     decline: list[str] = Field(default_factory=list, description="References of awards to decline")
     amounts: dict[str, Money] = Field(default_factory=dict, description="Reference -> a different amount")
     conditions: dict[str, PlainText] = Field(default_factory=dict, description="Reference -> conditions")
+    community_partner_amounts: dict[str, Money] = Field(
+        default_factory=dict, description="Reference -> the amount that goes to the community partner"
+    )
     note: PlainText = Field(default="", description="A note for the record and the award letters")
 
 
 class CheckInInput(Strict):
+    """A check-in: how this milestone went, how every milestone of the plan stands (by its number), and
+    the plain-language notes. A note is at most about two pages."""
+
     progress: MilestoneProgress
     note: str = Field(min_length=1, max_length=8000)
     involvement_changed: PlainText = ""
     still_missing: PlainText = ""
     fed_back: PlainText = ""
+    milestone_progress: dict[int, MilestoneProgress] = Field(default_factory=dict)
+
+
+class QuoteInput(Strict):
+    text: str = Field(min_length=1, max_length=500)
+    by: str = Field(default="", max_length=200, description="who said it, as they agreed to be credited")
 
 
 class FinalReportInput(Strict):
@@ -191,3 +206,4 @@ class FinalReportInput(Strict):
     critical_reflection: PlainText = Field(min_length=1)
     highlights: PlainText = ""
     thanks: PlainText = ""
+    quotes: list[QuoteInput] = Field(default_factory=list, max_length=10)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.readability import ADVISED_MAX_READING_AGE
+
 
 class Audience(StrEnum):
     LAY = "lay"
@@ -26,7 +28,7 @@ class Audience(StrEnum):
 COMMON_KEYS = frozenset({"recipient_name", "funder_name", "contact_email"})
 OPTIONAL_KEYS = frozenset({"contact_phone"})
 # Reading age in years (GOV.UK and NHS content guides aim at 9 to 11); checked by the tests.
-LAY_READING_AGE_CEILING = 11.0
+LAY_READING_AGE_CEILING = float(ADVISED_MAX_READING_AGE)
 # Abbreviations every reader knows, which need no explanation.
 WELL_KNOWN_ABBREVIATIONS = frozenset({"OK", "UK"})
 

@@ -19,8 +19,9 @@ from models.lifecycle import ApplicationStatus
 from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
+from services.budget_checks import approval_problems, pot_left
 from services.documents import NewDocument, store_documents
-from services.rendering import render_document
+from services.rendering import render_document, render_pdf
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -82,23 +83,35 @@ def awards_awaiting_approval(session: Session, *, round_id: int) -> list[Award]:
 
 
 def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, *, actor: str) -> Award:
-    """Record an administrator's decision; the same decision twice is a no-op, a different one an error."""
+    """Record an administrator's decision. An award is decided once: a second decision is refused, and an
+    approval that breaks a money rule (maximum, pot left, involvement payments, community share) too."""
     award = session.get(Award, award_id)
     if award is None:
         raise NotFound(f"no award with id {award_id}")
-    wanted = AwardStatus.APPROVED if decision.approve else AwardStatus.DECLINED
+    application = award.application
     if award.status != AwardStatus.AWAITING_APPROVAL:
-        if award.status == wanted:
-            return award
-        raise DuplicateAction(f"award {award_id} was already {award.status} by {award.decided_by}")
-    if decision.amount is not None:
-        if decision.amount > award.application.round.max_award:
-            raise DomainError(f"{decision.amount} is above the round's maximum award")
-        award.amount = decision.amount
-    award.status, award.decided_by, award.decided_at = wanted, actor, utcnow()
+        when = f" on {award.decided_at:%-d %B %Y}" if award.decided_at else ""
+        raise DuplicateAction(
+            f"the award for {application.reference} was already {award.status} by {award.decided_by}{when}; "
+            "it cannot be decided again"
+        )
+    if decision.approve:
+        amount = decision.amount if decision.amount is not None else award.amount
+        problems = approval_problems(
+            application,
+            amount=amount,
+            left_in_pot=pot_left(session, application.round, leaving_out_award_id=award.id),
+            community_partner_amount=decision.community_partner_amount,
+        )
+        if problems:
+            raise DomainError(f"{application.reference} cannot be approved: " + "; ".join(problems))
+        award.amount, award.community_partner_amount = amount, decision.community_partner_amount
+    award.status = AwardStatus.APPROVED if decision.approve else AwardStatus.DECLINED
+    award.decided_by, award.decided_at = actor, utcnow()
     award.conditions, award.decision_note = decision.conditions, decision.note
     target = S.AWARDED if decision.approve else S.NOT_FUNDED
-    change_status(session, award.application, target, actor=actor, reason=decision.note or str(wanted))
+    change_status(session, application, target, actor=actor, reason=decision.note or str(award.status))
+    session.flush()
     return award
 
 
@@ -106,10 +119,17 @@ def decide_slate(
     session: Session, award_ids: list[int], slate: AwardSlateInput, *, actor: str
 ) -> dict[str, int]:
     """Apply an administrator's answer to a slate. A reference that is not on the slate stops it all,
-    naming the reference, so a typo never approves or declines the wrong award."""
+    naming the reference, so a typo never approves or declines the wrong award. Awards decided meanwhile
+    (in their own `award-decision` run) are left as they are."""
     awards = [session.get(Award, award_id) for award_id in award_ids]
     on_slate = {award.application.reference for award in awards}
-    unknown = sorted((set(slate.decline) | slate.amounts.keys() | slate.conditions.keys()) - on_slate)
+    named = (
+        set(slate.decline)
+        | slate.amounts.keys()
+        | slate.conditions.keys()
+        | slate.community_partner_amounts.keys()
+    )
+    unknown = sorted(named - on_slate)
     if unknown:
         raise DomainError(
             f"not on this slate: {', '.join(unknown)}; nothing was decided, please answer again"
@@ -117,7 +137,9 @@ def decide_slate(
     counts = {"approved": 0, "declined": 0, "left": 0}
     for award in awards:
         reference = award.application.reference
-        if reference not in slate.decline and not slate.approve_the_rest:
+        if award.status != AwardStatus.AWAITING_APPROVAL or (
+            reference not in slate.decline and not slate.approve_the_rest
+        ):
             counts["left"] += 1
             continue
         decision = AwardDecisionInput(
@@ -125,6 +147,7 @@ def decide_slate(
             amount=slate.amounts.get(reference),
             conditions=slate.conditions.get(reference, ""),
             note=slate.note,
+            community_partner_amount=slate.community_partner_amounts.get(reference),
         )
         decide_award(session, award.id, decision, actor=actor)
         counts["approved" if decision.approve else "declined"] += 1
@@ -152,8 +175,8 @@ def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
     return [first, *[each] * (count - 2), amount - first - each * (count - 2)]
 
 
-def _plan_award(session: Session, award: Award, *, start: dt.date) -> NewDocument | None:
-    """Dates, milestones and tranches for an approved award; its letter if it has none yet."""
+def _plan_award(session: Session, award: Award, *, start: dt.date) -> list[NewDocument]:
+    """Dates, milestones and tranches for an approved award; its letter (HTML and PDF) if it has none."""
     application = award.application
     if award.status != AwardStatus.APPROVED:
         raise DomainError(f"award {award.id} is {award.status}, not approved")
@@ -178,17 +201,24 @@ def _plan_award(session: Session, award: Award, *, start: dt.date) -> NewDocumen
             for n, (milestone, amount) in enumerate(zip(award.milestones, amounts, strict=True))
         ]
     if award.letter_document_id is not None:
-        return None
-    letter = render_document(
+        return []
+    html = render_document(
         "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
     )
+    return [
+        _letter(application, html.encode(), "html", "text/html; charset=utf-8"),
+        _letter(application, render_pdf(html), "pdf", "application/pdf"),
+    ]
+
+
+def _letter(application: Application, data: bytes, extension: str, content_type: str) -> NewDocument:
     return NewDocument(
         application=application,
         purpose=DocumentPurpose.AWARD_LETTER,
-        key=f"awards/{application.reference}/award-letter.html",
-        filename="award-letter.html",
-        data=letter.encode(),
-        content_type="text/html; charset=utf-8",
+        key=f"awards/{application.reference}/award-letter.{extension}",
+        filename=f"award-letter.{extension}",
+        data=data,
+        content_type=content_type,
     )
 
 
@@ -197,14 +227,14 @@ def set_up_awards(
 ) -> None:
     """Letters, milestones and tranches for approved awards, then delivery starts. Safe to repeat."""
     letters = {award.id: _plan_award(session, award, start=start) for award in awards}
-    pending = [letter for letter in letters.values() if letter is not None]
+    pending = [letter for award_letters in letters.values() for letter in award_letters]
     stored = dict(
         zip([letter.key for letter in pending], store_documents(session, store, pending), strict=True)
     )
     for award in awards:
-        letter = letters[award.id]
-        if letter is not None:
-            award.letter_document_id = stored[letter.key].id
+        if letters[award.id]:
+            html, pdf = letters[award.id]
+            award.letter_document_id, award.letter_pdf_document_id = stored[html.key].id, stored[pdf.key].id
     session.flush()
     for award in awards:
         if award.application.status == S.AWARDED:

@@ -1,41 +1,87 @@
-"""Responsible for close-out: the final report and the celebration report shared with the community."""
+"""Responsible for close-out: the final report (GRIPP2 short form), consent to be named, and the
+celebration report (a page and a tagged PDF) shared with the community."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application, Document
-from models.awards import Award, CheckIn, CloseOutReport, Milestone
+from models.awards import Award, CloseOutReport, NamingConsent
 from models.base import utcnow
 from models.enums import DocumentPurpose
 from models.errors import DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
+from reports.celebration import celebration_html, celebration_view
 from services.documents import NewDocument, store_documents
-from services.rendering import render_document
+from services.rendering import render_pdf
+from services.tranches import ensure_on_team
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
+FINAL_REPORT_DAYS = 60
+GRIPP2_FIELDS = ("aim", "methods", "results", "outcomes", "critical_reflection")
 
 
-def record_final_report(session: Session, application_id: int, report: FinalReportInput) -> CloseOutReport:
-    """Save (or correct, until the celebration is published) a project's final report."""
+def final_report_due_on(award: Award) -> dt.date:
+    """The final report is due within 60 days of the project's end."""
+    return award.end_date + dt.timedelta(days=FINAL_REPORT_DAYS)
+
+
+def submit_final_report(
+    session: Session, application_id: int, report: FinalReportInput, *, person_id: int | None
+) -> CloseOutReport:
+    """Save (or correct, until the project is closed) a project's final report. `person_id` is the team
+    member sending it; None only for staff entering a report they were given another way."""
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application with id {application_id}")
+    if person_id is not None:
+        ensure_on_team(application, person_id, doing="send its final report")
+    if application.status == S.CLOSED:
+        raise DomainError(
+            f"{application.reference} is closed and its celebration report is out; "
+            "the final report can no longer be sent or changed"
+        )
     if application.status != S.CLOSING:
-        raise DomainError(f"a final report is asked for when a project is closing, not {application.status}")
+        raise DomainError(
+            f"a final report is asked for once every check-in is in; {application.reference} is "
+            f"{application.status}"
+        )
     record = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application_id))
     if record is None:
         record = CloseOutReport(application=application)
         session.add(record)
-    record.gripp2 = report.model_dump(exclude={"highlights", "thanks"})
+    record.gripp2 = report.model_dump(include=set(GRIPP2_FIELDS))
     record.highlights, record.thanks = report.highlights, report.thanks
+    record.quotes = [quote.model_dump() for quote in report.quotes]
     record.submitted_at = utcnow()
     session.flush()
     return record
+
+
+def record_naming_consent(
+    session: Session, application_id: int, *, person_id: int, may_be_named: bool
+) -> None:
+    """A team member says whether they may be named in the celebration report and the open data."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"no application with id {application_id}")
+    ensure_on_team(application, person_id, doing="be named in its reports")
+    consent = session.scalar(
+        select(NamingConsent).where(
+            NamingConsent.application_id == application_id, NamingConsent.person_id == person_id
+        )
+    )
+    if consent is None:
+        consent = NamingConsent(application_id=application_id, person_id=person_id)
+        session.add(consent)
+    consent.may_be_named = may_be_named
+    session.flush()
 
 
 def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None) -> list[int]:
@@ -50,33 +96,24 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
     return list(session.scalars(query.order_by(Application.id)))
 
 
-def _celebration(session: Session, application: Application, report: CloseOutReport) -> NewDocument:
-    award = session.scalar(select(Award).where(Award.application_id == application.id))
-    check_ins = (
-        session.scalars(
-            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
-        ).all()
-        if award
-        else []
-    )
-    html = render_document(
-        "celebration_report.html",
-        {
-            "application": application,
-            "report": report,
-            "award": award,
-            "check_ins": check_ins,
-            "co_leads": application.co_leads,
-            "funding_round": application.round,
-        },
-    )
+def _celebration(session: Session, application: Application) -> list[NewDocument]:
+    html = celebration_html(celebration_view(session, application))
+    return [
+        _celebration_document(application, html.encode(), "html", "text/html; charset=utf-8"),
+        _celebration_document(application, render_pdf(html), "pdf", "application/pdf"),
+    ]
+
+
+def _celebration_document(
+    application: Application, data: bytes, extension: str, content_type: str
+) -> NewDocument:
     return NewDocument(
         application=application,
         purpose=DocumentPurpose.CELEBRATION_REPORT,
-        key=f"celebrations/{application.reference}/celebration-report.html",
-        filename="celebration-report.html",
-        data=html.encode(),
-        content_type="text/html; charset=utf-8",
+        key=f"celebrations/{application.reference}/celebration-report.{extension}",
+        filename=f"celebration-report.{extension}",
+        data=data,
+        content_type=content_type,
     )
 
 
@@ -94,13 +131,14 @@ def publish_celebrations(
     if missing:
         raise NotFound(f"applications {missing} have no final report yet")
     to_make = [
-        (report, _celebration(session, report.application, report))
+        (report, _celebration(session, report.application))
         for report in (reports[application_id] for application_id in application_ids)
         if report.celebration_document_id is None
     ]
-    stored = store_documents(session, store, [document for _, document in to_make])
-    for (report, _), document in zip(to_make, stored, strict=True):
-        report.celebration_document_id = document.id
+    stored = store_documents(session, store, [document for _, pair in to_make for document in pair])
+    for n, (report, _) in enumerate(to_make):
+        html, pdf = stored[2 * n], stored[2 * n + 1]
+        report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
     session.flush()
     keys = []
     for application_id in application_ids:

@@ -1,26 +1,49 @@
-"""Responsible for milestone check-ins: reminders, escalation, recording check-ins, releasing tranches."""
+"""Responsible for milestone check-ins: reminders, escalation, check-ins from the team, administrators'
+approval of check-ins (which releases the milestone's tranche), and moving finished projects to close-out."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application
+from models.applications import Application, Document
 from models.awards import Award, CheckIn, Milestone, Payment
 from models.base import utcnow
-from models.enums import PaymentStatus
+from models.enums import DocumentPurpose, MilestoneProgress, PaymentStatus
 from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import CheckInInput
 from models.status_change import change_status
+from services.closeout import final_report_due_on
+from services.documents import NewDocument, store_documents
+from services.tranches import ensure_on_team, release_first_tranches, release_tranche
+from storage.documents import DocumentStore
 
 S = ApplicationStatus
-# (session, template, milestone, today) -> queues the e-mail; given by the composition root.
-Notifier = Callable[[Session, str, Milestone, dt.date], None]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class DeliveryNotifier(Protocol):
+    """What the daily pass tells people; services.notify.Notifier is the one the composition root gives."""
+
+    def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None: ...
+
+    def tranche_released(self, session: Session, payment: Payment) -> None: ...
+
+    def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    content_type: str
 
 
 @dataclass
@@ -31,24 +54,117 @@ class CheckInSweep:
     closing: list[int] = field(default_factory=list)
 
 
-def record_check_in(session: Session, milestone_id: int, check_in: CheckInInput) -> CheckIn:
+def submit_check_in(
+    session: Session,
+    milestone_id: int,
+    form: CheckInInput,
+    *,
+    person_id: int,
+    uploads: Sequence[Upload] = (),
+    store: DocumentStore | None = None,
+) -> CheckIn:
+    """A team member's check-in for one milestone, with how every milestone of the plan stands."""
     milestone = session.get(Milestone, milestone_id)
     if milestone is None:
         raise NotFound(f"no milestone with id {milestone_id}")
+    application = milestone.award.application
+    ensure_on_team(application, person_id, doing="check in on its milestones")
     if milestone.check_in is not None:
         raise DuplicateAction(f"the check-in for '{milestone.title}' was already received")
-    if milestone.award.application.status != S.IN_DELIVERY:
-        raise DomainError("check-ins are for projects in delivery")
-    record = CheckIn(milestone=milestone, **check_in.model_dump())
+    if application.status != S.IN_DELIVERY:
+        raise DomainError(
+            f"check-ins are for projects in delivery; {application.reference} is {application.status}"
+        )
+    progress = _progress_of_plan(milestone, form)
+    documents = _store_uploads(session, store, application, milestone, uploads, person_id=person_id)
+    record = CheckIn(
+        milestone=milestone,
+        submitted_by_id=person_id,
+        milestone_progress=progress,
+        upload_document_ids=[document.id for document in documents],
+        **form.model_dump(exclude={"milestone_progress"}),
+    )
     session.add(record)
     session.flush()
     return record
 
 
+def _progress_of_plan(milestone: Milestone, form: CheckInInput) -> dict[str, str]:
+    sequences = [m.sequence for m in milestone.award.milestones]
+    unknown = sorted(set(form.milestone_progress) - set(sequences))
+    if unknown:
+        raise DomainError(
+            f"this plan has milestones {sequences[0]} to {sequences[-1]}; there is no milestone "
+            + ", ".join(str(n) for n in unknown)
+        )
+    given = form.milestone_progress | {milestone.sequence: form.progress}
+    return {str(n): str(given.get(n, MilestoneProgress.NOT_STARTED)) for n in sequences}
+
+
+def _store_uploads(
+    session: Session,
+    store: DocumentStore | None,
+    application: Application,
+    milestone: Milestone,
+    uploads: Sequence[Upload],
+    *,
+    person_id: int,
+) -> list[Document]:
+    if not uploads:
+        return []
+    if store is None:
+        raise DomainError("uploads need a document store")
+    too_big = [upload.filename for upload in uploads if len(upload.data) > MAX_UPLOAD_BYTES]
+    if too_big:
+        raise DomainError(f"files over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: {', '.join(too_big)}")
+    names = [re.sub(r"[^A-Za-z0-9._-]+", "-", upload.filename).strip("-.") or "file" for upload in uploads]
+    documents = [
+        NewDocument(
+            application=application,
+            purpose=DocumentPurpose.CHECK_IN_UPLOAD,
+            key=f"check-ins/{application.reference}/{milestone.sequence}/{n + 1}-{name}",
+            filename=upload.filename,
+            data=upload.data,
+            content_type=upload.content_type,
+            uploaded_by_id=person_id,
+        )
+        for n, (upload, name) in enumerate(zip(uploads, names, strict=True))
+    ]
+    return store_documents(session, store, documents)
+
+
+def approve_check_in(
+    session: Session, check_in_id: int, *, actor: str, notifier: DeliveryNotifier
+) -> Payment | None:
+    """An administrator approves a check-in; the tranche tied to its milestone is released (the first one
+    goes with the accepted terms instead). Approving twice is refused, so a tranche is never paid twice."""
+    check_in = session.get(CheckIn, check_in_id)
+    if check_in is None:
+        raise NotFound(f"no check-in with id {check_in_id}")
+    milestone = check_in.milestone
+    application = milestone.award.application
+    if check_in.approved_at is not None:
+        raise DuplicateAction(
+            f"the check-in for '{milestone.title}' of {application.reference} was already approved by "
+            f"{check_in.approved_by}"
+        )
+    if application.status not in (S.IN_DELIVERY, S.CLOSING):
+        raise DomainError(f"{application.reference} is {application.status}: no check-ins are approved now")
+    check_in.approved_at, check_in.approved_by = utcnow(), actor
+    tranche = session.scalar(
+        select(Payment).where(Payment.milestone_id == milestone.id, Payment.sequence > 1)
+    )
+    if tranche is not None and tranche.status == PaymentStatus.SCHEDULED:
+        release_tranche(session, tranche, notify=notifier.tranche_released)
+    session.flush()
+    return tranche
+
+
 def sweep_check_ins(
-    session: Session, *, today: dt.date, notify: Notifier, remind_days: int = 14, actor: str
+    session: Session, *, today: dt.date, notifier: DeliveryNotifier, remind_days: int = 14, actor: str
 ) -> CheckInSweep:
-    """The daily pass: remind before due dates, escalate overdue ones, release paid-for tranches."""
+    """The daily pass: remind before due dates, escalate overdue ones, release first tranches of accepted
+    awards, and ask projects whose every check-in is in for their final report."""
     sweep = CheckInSweep()
     milestones = session.scalars(
         select(Milestone)
@@ -64,37 +180,21 @@ def sweep_check_ins(
             and milestone.reminder_sent_at is None
             and milestone.due_on - dt.timedelta(days=remind_days) <= today
         ):
-            notify(session, "checkin_reminder", milestone, today)
+            notifier.milestone(session, "checkin_reminder", milestone, today)
             milestone.reminder_sent_at = utcnow()
             sweep.reminded.append(milestone.id)
         if milestone.check_in is None and milestone.escalated_at is None and milestone.due_on < today:
-            notify(session, "checkin_overdue", milestone, today)
+            notifier.milestone(session, "checkin_overdue", milestone, today)
             milestone.escalated_at = utcnow()
             sweep.escalated.append(milestone.id)
-    sweep.released_payments = release_earned_tranches(session, today=today)
-    sweep.closing = start_closing_when_done(session, actor=actor)
+    sweep.released_payments = release_first_tranches(session, today=today, notify=notifier.tranche_released)
+    sweep.closing = start_closing_when_done(session, actor=actor, notifier=notifier)
     return sweep
 
 
-def release_earned_tranches(session: Session, *, today: dt.date) -> list[int]:
-    """The first tranche is released on the start date; each later one once its check-in is in."""
-    scheduled = session.scalars(
-        select(Payment)
-        .where(Payment.status == PaymentStatus.SCHEDULED, Payment.award_id.is_not(None))
-        .order_by(Payment.id)
-    ).all()
-    released = []
-    for payment in scheduled:
-        milestone = session.get(Milestone, payment.milestone_id) if payment.milestone_id else None
-        earned = payment.sequence == 1 or (milestone is not None and milestone.check_in is not None)
-        if earned and payment.due_on <= today:
-            payment.status, payment.released_at = PaymentStatus.RELEASED, utcnow()
-            released.append(payment.id)
-    return released
-
-
-def start_closing_when_done(session: Session, *, actor: str) -> list[int]:
-    """Projects in delivery with milestones, every one of them checked in, move on to close-out."""
+def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryNotifier) -> list[int]:
+    """Projects in delivery with milestones, every one of them checked in, move on to close-out and are
+    asked for their final report."""
     unreported = (
         select(Milestone.id)
         .where(Milestone.award_id == Award.id, ~Milestone.check_in.has())
@@ -109,4 +209,6 @@ def start_closing_when_done(session: Session, *, actor: str) -> list[int]:
     ).all()
     for application in done:
         change_status(session, application, S.CLOSING, actor=actor, reason="every check-in received")
+        award = session.scalar(select(Award).where(Award.application_id == application.id))
+        notifier.final_report_due(session, application, final_report_due_on(award))
     return [application.id for application in done]

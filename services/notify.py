@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application
-from models.awards import Award, Milestone
+from models.awards import Award, Milestone, Payment
 from models.base import utcnow
 from models.lifecycle import ApplicationStatus
 from models.people import Person
@@ -187,6 +187,35 @@ class Notifier:
                 days_overdue=(today - milestone.due_on).days,
                 project_url=f"{self.public_url}/admin/applications/{application.reference}",
                 **details,
+            )
+
+    def tranche_released(self, session: Session, payment: Payment) -> None:
+        application = payment.award.application
+        milestone = session.get(Milestone, payment.milestone_id) if payment.milestone_id else None
+        for person in _project_team(application):
+            self.send(
+                session,
+                "tranche_released",
+                person,
+                f"{payment.id}:{person.id}",
+                project_title=application.title,
+                reference=application.reference,
+                amount=f"{payment.amount:,.2f} {payment.currency}",
+                tranche_number=payment.sequence,
+                milestone_title=milestone.title if milestone else "",
+            )
+
+    def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None:
+        for person in _project_team(application):
+            self.send(
+                session,
+                "final_report_due",
+                person,
+                f"{application.id}:{person.id}",
+                project_title=application.title,
+                reference=application.reference,
+                due_date=due_on,
+                report_url=f"{self.public_url}/applications/{application.reference}/final-report",
             )
 
 

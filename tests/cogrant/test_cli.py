@@ -26,6 +26,7 @@ DEPLOYMENTS = {
     "award-decision",
     "milestone-check-ins",
     "close-out",
+    "round-reports",
     "send-notifications",
     "daily-digest",
 }
@@ -114,9 +115,11 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
         assert "already running" in demo.stderr
         summary = json.loads(demo.stdout.strip().splitlines()[-1])
         assert summary["statuses"]["closed"] >= 1
-        assert all(
-            Path(path).read_text().startswith("<!doctype html>") for path in summary["celebration_reports"]
-        )
+        pages = [Path(path) for path in summary["celebration_reports"] if path.endswith(".html")]
+        pdfs = [Path(path) for path in summary["celebration_reports"] if path.endswith(".pdf")]
+        assert len(pages) == len(pdfs) == summary["statuses"]["closed"]
+        assert all(page.read_text().startswith("<!doctype html>") for page in pages)
+        assert all(pdf.read_bytes().startswith(b"%PDF") for pdf in pdfs)
         _approve_a_slate_in_the_prefect_ui(data_dir, port)
         runs = _post(f"http://127.0.0.1:{port}/api/flow_runs/filter", {"limit": 200})
         flows = {f["id"]: f["name"] for f in _post(f"http://127.0.0.1:{port}/api/flows/filter", {})}

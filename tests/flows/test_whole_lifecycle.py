@@ -25,8 +25,10 @@ def test_a_round_goes_from_submission_to_celebration(app: App, smtp_server: DevS
     assert summary.statuses[S.INELIGIBLE] == 2  # every eighth has no involvement payments
     assert summary.statuses[S.CLOSED] >= 1
     assert set(summary.statuses) <= {S.INELIGIBLE, S.NOT_FUNDED, S.CLOSED}
-    assert len(summary.celebration_keys) == summary.statuses[S.CLOSED]
-    for key in summary.celebration_keys:
+    pages = [key for key in summary.celebration_keys if key.endswith(".html")]
+    assert len(pages) == summary.statuses[S.CLOSED]  # each as a page and as a PDF
+    assert sorted(summary.celebration_keys) == sorted(pages + [key[: -len("html")] + "pdf" for key in pages])
+    for key in pages:
         html = app.store.get(key).decode()
         assert "We did it together" in html and "Thank you" in html
     with app.unit_of_work() as uow:

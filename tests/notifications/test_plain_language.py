@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from notifications.catalogue import CATALOGUE, LAY_READING_AGE_CEILING, WELL_KNOWN_ABBREVIATIONS, Audience
-from notifications.readability import reading_age, unexplained_acronyms, visible_text
 from notifications.rendering import render_message
+from services.readability import reading_age, unexplained_acronyms, visible_text
 
 LAY_MESSAGES = [message.name for message in CATALOGUE if message.audience == Audience.LAY]
 

@@ -83,8 +83,10 @@ def closing(app: App) -> list[int]:
     award_ids = in_delivery(app)
     with app.unit_of_work() as uow:
         round_id = uow.session.get(Award, award_ids[0]).application.round_id
+        synthetic.accept_offers(uow.session, round_id=round_id)
         synthetic.file_check_ins(uow.session, round_id=round_id, due_by=dt.date(2040, 1, 1))
-        sweep_check_ins(uow.session, today=dt.date(2032, 2, 1), notify=app.notifier.milestone, actor=ACTOR)
+        synthetic.approve_check_ins(uow.session, round_id=round_id, notifier=app.notifier)
+        sweep_check_ins(uow.session, today=dt.date(2032, 2, 1), notifier=app.notifier, actor=ACTOR)
         synthetic.file_final_reports(uow.session, round_id=round_id)
         uow.commit()
     return award_ids

@@ -23,7 +23,7 @@ from models.applications import Application
 from models.lifecycle import ApplicationStatus
 from services import drafts
 from services.access import application_for, applications_of, can_edit
-from services.readability import reading_age
+from services.readability import advice_reading_age
 from web.forms import FormRejected, non_empty, text_values, validated
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow
@@ -77,7 +77,7 @@ def _show(request: Request, application: Application, page: str, **context: Any)
         application=application,
         sections=PROPOSAL_SECTIONS,
         questions=COPRODUCTION_QUESTIONS,
-        reading_age=reading_age(application.summary) if page == "summary" else None,
+        reading_age=advice_reading_age(application.summary) if page == "summary" else None,
         **context,
     )
 

@@ -1,0 +1,136 @@
+"""Responsible for the celebration report's content: the project's story in the team's words, the people
+who agreed to be named, what changed, quotes, a timeline chart and a few figures, written for the community.
+
+`celebration_view` reads the records; `celebration_html` only renders, so it can be timed on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.applications import Application
+from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent
+from models.enums import PaymentStatus
+from reports.charts import TimelineEvent, timeline_svg
+from services.rendering import render_document
+
+PROGRESS_WORDS = {
+    "completed": "done",
+    "in_progress": "going on",
+    "not_started": "not started",
+    "delayed": "late",
+    "dropped": "stopped",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    number: str
+    words: str
+
+
+@dataclass(frozen=True)
+class CelebrationView:
+    title: str
+    reference: str
+    round_name: str
+    story: dict[str, str]
+    highlights: str = ""
+    thanks: str = ""
+    named_people: list[str] = field(default_factory=list)
+    unnamed_people: int = 0
+    organisations: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    fed_back: list[str] = field(default_factory=list)
+    quotes: list[dict[str, str]] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+    @property
+    def timeline_chart(self) -> str:
+        return timeline_svg(self.timeline, title=f"Timeline of {self.title}")
+
+
+def celebration_view(session: Session, application: Application) -> CelebrationView:
+    report = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application.id))
+    award = session.scalar(select(Award).where(Award.application_id == application.id))
+    check_ins = (
+        session.scalars(
+            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
+        ).all()
+        if award
+        else []
+    )
+    team = {application.applicant.id: application.applicant} | {
+        co_lead.person.id: co_lead.person for co_lead in application.co_leads if co_lead.person
+    }
+    may_be_named = set(
+        session.scalars(
+            select(NamingConsent.person_id).where(
+                NamingConsent.application_id == application.id, NamingConsent.may_be_named.is_(True)
+            )
+        )
+    )
+    named = [team[person_id].name for person_id in sorted(team) if person_id in may_be_named]
+    return CelebrationView(
+        title=application.title,
+        reference=application.reference or "",
+        round_name=application.round.name,
+        story=dict(report.gripp2) if report else {},
+        highlights=report.highlights if report else "",
+        thanks=report.thanks if report else "",
+        named_people=named,
+        unnamed_people=len(team) - len(named),
+        organisations=sorted(
+            {co_lead.organisation.name for co_lead in application.co_leads if co_lead.organisation}
+        ),
+        changes=_distinct(check_in.involvement_changed for check_in in check_ins),
+        fed_back=_distinct(check_in.fed_back for check_in in check_ins),
+        quotes=list(report.quotes) if report else [],
+        timeline=_timeline(award, check_ins) if award else [],
+        figures=_figures(award, check_ins, people=len(team)) if award else [],
+    )
+
+
+def celebration_html(view: CelebrationView) -> str:
+    return render_document("celebration_report.html", {"view": view, "progress_words": PROGRESS_WORDS})
+
+
+def _distinct(texts: object) -> list[str]:
+    return list(dict.fromkeys(text.strip() for text in texts if text and text.strip()))  # type: ignore[attr-defined]
+
+
+def _timeline(award: Award, check_ins: list[CheckIn]) -> list[TimelineEvent]:
+    progress = {check_in.milestone_id: str(check_in.progress) for check_in in check_ins}
+    events = [TimelineEvent(award.start_date, "We started", "start")]
+    events += [
+        TimelineEvent(milestone.due_on, milestone.title, progress.get(milestone.id, "not_started"))
+        for milestone in award.milestones
+    ]
+    if award.end_date and award.end_date > events[-1].day:
+        events.append(TimelineEvent(award.end_date, "The end", "end"))
+    return events
+
+
+def _figures(award: Award, check_ins: list[CheckIn], *, people: int) -> list[Figure]:
+    paid = sum((p.amount for p in award.payments if p.status == PaymentStatus.RELEASED), Decimal("0"))
+    months = _months_between(award.start_date, award.end_date)
+    done = sum(1 for check_in in check_ins if check_in.progress == "completed")
+    return [
+        Figure(f"{award.amount:,.0f} {award.currency}", "given to the project"),
+        Figure(f"{paid:,.0f} {award.currency}", "paid so far"),
+        Figure(str(months), "months of work together"),
+        Figure(str(people), "people leading it together"),
+        Figure(f"{done} of {len(award.milestones)}", "steps done"),
+    ]
+
+
+def _months_between(start: dt.date | None, end: dt.date | None) -> int:
+    if start is None or end is None:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month

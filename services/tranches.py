@@ -1,0 +1,84 @@
+"""Responsible for paying an award in tranches: the team accepts the terms, then each tranche is released
+exactly once (the first once terms are accepted and the start date has come; each later one when an
+administrator approves the check-in of its milestone), and the team is told by e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.applications import Application
+from models.awards import Award, Payment
+from models.base import utcnow
+from models.enums import PaymentKind, PaymentStatus
+from models.errors import AccessDenied, DomainError, DuplicateAction, NotFound
+from models.lifecycle import ApplicationStatus
+
+S = ApplicationStatus
+# (session, payment) -> queues the tranche_released e-mails; given by the composition root.
+TrancheNotifier = Callable[[Session, Payment], None]
+
+
+def ensure_on_team(application: Application, person_id: int, *, doing: str) -> None:
+    """Only the applicant and the co-leads who are people may act for a project."""
+    team = {application.applicant_id} | {
+        co_lead.person_id for co_lead in application.co_leads if co_lead.person_id
+    }
+    if person_id not in team:
+        raise AccessDenied(f"only the team of {application.reference} may {doing}")
+
+
+def accept_terms(session: Session, award_id: int, *, person_id: int) -> Award:
+    """The applicant or a co-lead accepts the award letter's terms and conditions (once)."""
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound(f"no award with id {award_id}")
+    application = award.application
+    ensure_on_team(application, person_id, doing="accept its award")
+    if award.terms_accepted_at is not None:
+        raise DuplicateAction(
+            f"the terms for {application.reference} were already accepted "
+            f"on {award.terms_accepted_at:%-d %B %Y}"
+        )
+    if application.status != S.IN_DELIVERY or award.letter_document_id is None:
+        raise DomainError(f"there is no award letter to accept yet for {application.reference}")
+    award.terms_accepted_at, award.terms_accepted_by_id = utcnow(), person_id
+    session.flush()
+    return award
+
+
+def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifier) -> Payment:
+    """Release one scheduled tranche and queue its e-mails. A tranche is paid once: again is refused."""
+    if payment.kind != PaymentKind.TRANCHE or payment.award is None:
+        raise DomainError(f"payment {payment.id} is not a tranche of an award")
+    if payment.status == PaymentStatus.RELEASED:
+        raise DuplicateAction(
+            f"tranche {payment.sequence} of {payment.award.application.reference} was already released "
+            f"on {payment.released_at:%-d %B %Y}"
+        )
+    if payment.status != PaymentStatus.SCHEDULED:
+        raise DomainError(f"tranche {payment.sequence} is {payment.status}, so it cannot be released")
+    payment.status, payment.released_at = PaymentStatus.RELEASED, utcnow()
+    notify(session, payment)
+    session.flush()
+    return payment
+
+
+def release_first_tranches(session: Session, *, today: dt.date, notify: TrancheNotifier) -> list[int]:
+    """First tranches of awards whose terms are accepted, once their start date has come."""
+    due = session.scalars(
+        select(Payment)
+        .join(Award, Award.id == Payment.award_id)
+        .where(
+            Payment.sequence == 1,
+            Payment.kind == PaymentKind.TRANCHE,
+            Payment.status == PaymentStatus.SCHEDULED,
+            Payment.due_on <= today,
+            Award.terms_accepted_at.is_not(None),
+        )
+        .order_by(Payment.id)
+    ).all()
+    return [release_tranche(session, payment, notify=notify).id for payment in due]
