@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import smtplib
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -219,3 +221,29 @@ def test_queue_again_twice_sends_one_e_mail_to_the_corrected_address(
     assert [m.rcpt_tos for m in delivered] == [("amina@example.org",)]
     assert _outbox(portal, outbox_id).status == OutboxStatus.SENT
     assert admin.post("/admin/mail/failed/999999/queue-again", form).status_code == 404
+
+
+def test_two_administrators_queueing_the_same_e_mail_at_once_send_it_once(
+    portal: Portal, refusing: Callable[[], RelayReport], catcher: DevSMTPServer
+) -> None:
+    outbox_id = _failed_email(portal, refusing)
+    admins = [_admin(portal), _admin(portal)]
+    send_pending(portal.app.sessions, portal.app.smtp)  # their sign-in links
+    before = len(catcher.messages)
+    forms = []
+    for admin in admins:
+        admin.get("/admin/mail")
+        forms.append({"csrf_token": admin.csrf(), f"to_address_{outbox_id}": "amina@example.org"})
+    together = threading.Barrier(2)
+
+    def press(n: int) -> str:
+        together.wait()
+        response = admins[n].http.post(f"/admin/mail/failed/{outbox_id}/queue-again", data=forms[n])
+        return response.headers["location"]
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(press, range(2)))
+
+    assert outcomes == [f"/admin/mail?already={outbox_id}", f"/admin/mail?queued={outbox_id}"]
+    assert send_pending(portal.app.sessions, portal.app.smtp) == RelayReport(sent=1)
+    assert [m.rcpt_tos for m in catcher.messages[before:]] == [("amina@example.org",)]
