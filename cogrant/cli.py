@@ -1,4 +1,4 @@
-"""Responsible for the `cogrant` command line: `up`, `demo`, `migrate` and `assign`."""
+"""Responsible for the `cogrant` command line: `up`, `demo`, `migrate`, `assign` and `admin`."""
 
 from __future__ import annotations
 
@@ -108,6 +108,8 @@ def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str], po
         ("Data directory", str(settings.data_dir.expanduser().resolve())),
         ("Deployments", ", ".join(deployment_names)),
     ]
+    if app.mail_dir is not None:
+        rows.insert(5, ("Admin mailbox", f"{portal_url}/admin/mail"))
     width = max(len(name) for name, _ in rows)
     return (
         "cogrant is up.\n"
@@ -186,6 +188,11 @@ def command_demo(args: argparse.Namespace) -> int:
             f"{summary.emails_sent} e-mails sent."
         )
         _say(f"Celebration reports ({len(reports)}) are in {reports[0].parent if reports else '-'}")
+    if endpoints.owner_pid != os.getpid() and app.mail_dir is not None:  # `cogrant up` serves the portal
+        _say(
+            f"Every e-mail is in the administrators' mailbox: {settings.public_url.rstrip('/')}/admin/mail",
+            quiet=quiet,
+        )
     return 0
 
 
@@ -250,6 +257,25 @@ def command_assign(args: argparse.Namespace) -> int:
         f"{len(result['assignments'])} assignments, total affinity {result['total_affinity']}, "
         f"{short} shortfall{'s' if short != 1 else ''}; written to {out}"
     )
+
+
+def command_admin(args: argparse.Namespace) -> int:
+    """Make someone an administrator (idempotent); they sign in with the e-mailed link like anyone."""
+    from models.enums import Role
+    from notifications.outbox import check_address
+    from services.people import get_or_create_person, grant_role
+
+    check_address(args.email)
+    app = build_app(load_settings())
+    try:
+        with app.unit_of_work() as uow:
+            name = args.name or args.email.split("@")[0]
+            person = get_or_create_person(uow.session, name=name, email=args.email)
+            grant_role(uow.session, person, Role.ADMINISTRATOR)
+            uow.commit()
+    finally:
+        app.close()
+    _say(f"{args.email} is an administrator. Sign in at {app.settings.public_url.rstrip('/')}/sign-in")
     return 0
 
 
@@ -272,6 +298,10 @@ def parser() -> argparse.ArgumentParser:
     assign.add_argument("instance", help="instance JSON (see README, 'Auditing or replaying an assignment')")
     assign.add_argument("--out", required=True, help="where to write the result JSON")
     assign.set_defaults(run=command_assign)
+    admin = commands.add_parser("admin", help="make a person (by e-mail address) an administrator")
+    admin.add_argument("email")
+    admin.add_argument("--name", help="their name, if they are new to cogrant")
+    admin.set_defaults(run=command_admin)
     return root
 
 

@@ -7,6 +7,7 @@ built at import time, and tests or benchmarks may build an `App` of their own an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,7 @@ class App:
     smtp: SmtpSettings
     notifier: Notifier
     prefect_api_url: str | None = None
+    mail_dir: Path | None = None  # the SMTP catcher's saved e-mails, when one is in use
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, on_event=self.notifier.on_event)
@@ -90,4 +92,14 @@ def build_app(settings: Settings, *, endpoints: StackEndpoints | None = None) ->
         smtp=smtp,
         notifier=notifier,
         prefect_api_url=prefect_api_url,
+        mail_dir=_catcher_mail_dir(settings, endpoints),
     )
+
+
+def _catcher_mail_dir(settings: Settings, endpoints: StackEndpoints | None) -> Path | None:
+    """COGRANT_MAIL_DIR, or the embedded catcher's directory when e-mail goes to that catcher."""
+    if settings.mail_dir is not None:
+        return settings.mail_dir.expanduser()
+    if settings.smtp_host is None and endpoints is not None and endpoints.mail_dir:
+        return Path(endpoints.mail_dir)
+    return None

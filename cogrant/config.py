@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "cogrant <grants@localhost>"
+    mail_dir: Path | None = Field(
+        default=None,
+        description="where an SMTP catcher saves e-mails as .eml files, shown in the administrators' "
+        "mailbox; unset = the embedded catcher's (none when COGRANT_SMTP_HOST is set)",
+    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="the portal's address in e-mails")
     funder_name: str = "Community Co-Production Fund"
     contact_email: str = "grants@localhost"

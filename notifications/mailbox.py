@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
@@ -140,9 +140,24 @@ def queue_again(session: Session, outbox_id: int, *, to_address: str | None = No
         )
     if to_address is not None:
         check_address(to_address)
-        message.to_address = to_address
-    message.status, message.attempts, message.failed_at = OutboxStatus.PENDING, 0, None
-    message.next_attempt_at = message.lease_until = None
+    # Conditional on still being failed: SQLite ignores FOR UPDATE, and a relay may have sent a copy
+    # queued again by someone else since we read the row.
+    changed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(
+            to_address=to_address or message.to_address,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            failed_at=None,
+            next_attempt_at=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotInMailbox(f"outbox message {outbox_id} was queued again by someone else just now")
+    session.refresh(message)
     return message
 
 

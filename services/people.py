@@ -79,3 +79,11 @@ def administrators(session: Session) -> list[Person]:
             select(Person).join(RoleGrant).where(RoleGrant.role == Role.ADMINISTRATOR).order_by(Person.id)
         )
     )
+
+
+def is_administrator(session: Session, person_id: int) -> bool:
+    """Whether this person holds the administrator role now (asked afresh: roles can be taken away)."""
+    held = session.scalar(
+        select(RoleGrant.id).where(RoleGrant.person_id == person_id, RoleGrant.role == Role.ADMINISTRATOR)
+    )
+    return held is not None

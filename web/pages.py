@@ -1,4 +1,5 @@
-"""Responsible for rendering the portal's Jinja2 pages with what every page needs (CSRF token, labels)."""
+"""Responsible for rendering the portal's Jinja2 pages with what every page needs (CSRF token, labels,
+whether to show the administrators' link)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette_wtf.csrf import csrf_token
 
+from cogrant.composition import App
 from models.lifecycle import applicant_label
 from notifications.rendering import long_date
+from services.people import is_administrator
 from services.readability import ADVISED_MAX_READING_AGE
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -36,11 +39,20 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context["csrf_token"] = csrf_token(request)
-    context["signed_in"] = "person_id" in request.session
-    settings = request.app.state.portal.app.settings
+    person_id = request.session.get("person_id")
+    context["signed_in"] = person_id is not None
+    app = request.app.state.portal.app
+    context["is_administrator"] = isinstance(person_id, int) and _holds_admin_role(app, person_id)
+    settings = app.settings
     context.setdefault("funder_name", settings.funder_name)
     context.setdefault("contact_email", settings.contact_email)
     return templates().TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _holds_admin_role(app: App, person_id: int) -> bool:
+    """Asked in a session of its own: error pages are rendered after the request's session has closed."""
+    with app.sessions() as session:
+        return is_administrator(session, person_id)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -1,8 +1,9 @@
 """Responsible for what every portal request needs: the wired App, link signers, and FastAPI dependencies.
 
 Dependencies: `unit_of_work` (one transaction per request, rolled back unless committed), `signed_in`
-(the person, or a redirect to sign in), and `posted_form` (the parsed form, its CSRF token checked by
-starlette-wtf, multipart included).
+(the person, or a redirect to sign in), `administrator` (a signed-in administrator; anyone else, signed
+in or not, meets the ordinary "not found" page, so the admin area is not revealed), and `posted_form`
+(the parsed form, its CSRF token checked by starlette-wtf, multipart included).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from starlette_wtf.util import validate_csrf
 from wtforms import ValidationError as CsrfInvalid
 
 from cogrant.composition import App
+from models.errors import NotFound
 from models.people import Person
+from services.people import is_administrator
 from services.sign_in import LinkSigner
 from services.unit_of_work import UnitOfWork
 from storage.documents import DocumentStore
@@ -63,15 +66,29 @@ def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-def signed_in(request: Request, uow: Uow) -> Person:
+def _session_person(request: Request, uow: UnitOfWork) -> Person | None:
     person_id = request.session.get("person_id")
-    person = uow.session.get(Person, person_id) if isinstance(person_id, int) else None
+    return uow.session.get(Person, person_id) if isinstance(person_id, int) else None
+
+
+def signed_in(request: Request, uow: Uow) -> Person:
+    person = _session_person(request, uow)
     if person is None:
         raise SignInRequired(request.url.path)
     return person
 
 
 CurrentPerson = Annotated[Person, Depends(signed_in)]
+
+
+def administrator(request: Request, uow: Uow) -> Person:
+    person = _session_person(request, uow)
+    if person is None or not is_administrator(uow.session, person.id):
+        raise NotFound(f"no page {request.url.path}")
+    return person
+
+
+Administrator = Annotated[Person, Depends(administrator)]
 
 
 async def posted_form(request: Request) -> FormData:

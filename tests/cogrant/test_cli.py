@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -93,6 +94,7 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
         assert f"Prefect UI      http://127.0.0.1:{port}" in banner
         portal_url = f"http://127.0.0.1:{environment['COGRANT_PORTAL_PORT']}"
         assert f"Apply (portal)  {portal_url}" in banner
+        assert f"Admin mailbox   {portal_url}/admin/mail" in banner
         with urllib.request.urlopen(f"{portal_url}/rounds", timeout=10) as rounds_page:
             assert "Funding you can apply for" in rounds_page.read().decode()
         assert all(name in banner for name in DEPLOYMENTS)
@@ -113,6 +115,7 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
         )
         assert demo.returncode == 0, demo.stderr
         assert "already running" in demo.stderr
+        assert "Every e-mail is in the administrators' mailbox: http://" in demo.stderr
         summary = json.loads(demo.stdout.strip().splitlines()[-1])
         assert summary["statuses"]["closed"] >= 1
         pages = [Path(path) for path in summary["celebration_reports"] if path.endswith(".html")]
@@ -121,6 +124,7 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
         assert all(page.read_text().startswith("<!doctype html>") for page in pages)
         assert all(pdf.read_bytes().startswith(b"%PDF") for pdf in pdfs)
         _approve_a_slate_in_the_prefect_ui(data_dir, port)
+        _administrator_reads_the_mailbox(data_dir, environment, portal_url)
         runs = _post(f"http://127.0.0.1:{port}/api/flow_runs/filter", {"limit": 200})
         flows = {f["id"]: f["name"] for f in _post(f"http://127.0.0.1:{port}/api/flows/filter", {})}
         assert {"intake", "review-round", "panel", "award", "milestone-check-ins", "close-out"} <= {
@@ -132,6 +136,41 @@ def test_up_serves_every_flow_the_demo_runs_show_and_ctrl_c_stops_it(data_dir: P
     assert up.returncode == 0, output
     assert "Stopped." in output
     assert not (data_dir / "stack.json").exists()
+
+
+def _administrator_reads_the_mailbox(data_dir: Path, environment: dict[str, str], portal_url: str) -> None:
+    """`cogrant admin`, then signing in with the e-mailed link (caught, sent by the every-minute
+    deployment) and reading the demo's e-mails in the administrators' mailbox."""
+    from playwright.sync_api import sync_playwright
+
+    from notifications.mailbox import caught_messages, read_caught
+
+    made = subprocess.run(
+        [COGRANT, "admin", "boss@example.org"], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{portal_url}/sign-in")
+        page.locator("#email").fill("boss@example.org")
+        page.get_by_role("button", name="Send me a link").click()
+        deadline, found = time.monotonic() + 150, []
+        while not found and time.monotonic() < deadline:
+            found = caught_messages(data_dir / "mail", to_address="boss@example.org")
+            time.sleep(1)
+        assert found, "the sign-in e-mail was not sent within 150 s"
+        link = re.search(r"/sign-in/\S+", read_caught(data_dir / "mail", found[0].id).text)
+        assert link is not None
+        page.goto(portal_url + link.group(0))
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Administrators' mailbox").click()
+        assert page.get_by_role("heading", name="E-mails the SMTP catcher caught").is_visible()
+        assert page.locator("table a").count() == 50  # the newest page of the demo's e-mails
+        page.locator("table a").first.click()  # the newest: the sign-in e-mail just sent
+        assert "boss@example.org" in page.content()
+        assert page.get_by_role("heading", name="Headers").is_visible()
+        browser.close()
 
 
 def _round_at_panel(data_dir: Path, api_url: str) -> int:

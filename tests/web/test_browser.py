@@ -1,10 +1,12 @@
 """From the e-mailed sign-in link to a sent application with a document, keyboard only, in Debian's
-Chromium; every page the applicant meets is scanned with axe-core (no serious or critical violation)."""
+Chromium; every page the applicant meets is scanned with axe-core (no serious or critical violation).
+So are the administrators' mailbox pages."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,12 @@ from sqlalchemy import Engine, select
 from cogrant.stack.ports import free_port
 from cogrant.stack.smtp import DevSMTPServer
 from models import Application, Document
+from models.enums import OutboxStatus, Role
 from models.lifecycle import ApplicationStatus
+from notifications.outbox import enqueue
 from notifications.relay import send_pending
+from services.people import get_or_create_person, grant_role
+from tests.notifications.conftest import sample_contexts
 from tests.support.moto_server import MotoServer
 from tests.web.conftest import Portal, make_app, make_settings
 from tests.web.journey import COPRODUCTION, PROPOSAL, open_round
@@ -214,6 +220,70 @@ def test_other_pages_pass_axe(served: tuple[Portal, str, DevSMTPServer], page: A
     activate(page, text="Upload file")
     violations += serious_violations(page)
     page.goto(f"{url}/applications/{application_id}/check")
+    violations += serious_violations(page)
+
+    assert violations == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_administrators_mailbox_pages_pass_axe(
+    served: tuple[Portal, str, DevSMTPServer], page: Any, tmp_path: Path
+) -> None:
+    """The mailbox with counts, a failed e-mail (and its form's error), caught e-mails, one opened."""
+    portal, url, smtp = served
+    with portal.session() as session:
+        admin = get_or_create_person(session, name="Alex Admin", email="alex.admin@example.org")
+        grant_role(session, admin, Role.ADMINISTRATOR)
+        enqueue(
+            session,
+            template="checkin_reminder",
+            to_address="jo@example.org",
+            context=sample_contexts()["checkin_reminder"],
+            dedupe_key="checkin_reminder:1",
+        )
+        session.commit()
+    page.goto(f"{url}/sign-in")
+    type_into(page, "email", "alex.admin@example.org")
+    activate(page, text="Send me a link")
+    page.goto(_mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
+    activate(page, text="Sign in")
+    with DevSMTPServer(mail_dir=tmp_path / "mail") as catcher:  # as `cogrant up` runs it: files only
+        portal.app.mail_dir = catcher.mail_dir
+        portal.app.smtp = replace(portal.app.smtp, port=catcher.port)
+        with portal.session() as session:
+            enqueue(
+                session,
+                template="award_offered",
+                to_address="amina@example.org",
+                context=sample_contexts()["award_offered"],
+                dedupe_key="award_offered:1",
+            )
+            session.commit()
+        send_pending(portal.app.sessions, portal.app.smtp)
+    with portal.session() as session:  # as the relay leaves an e-mail the server refused for good
+        wrong = enqueue(
+            session,
+            template="celebration_shared",
+            to_address="amina@exmaple.org",
+            context=sample_contexts()["celebration_shared"],
+            dedupe_key="celebration_shared:1",
+        )
+        wrong.status, wrong.last_error, wrong.attempts = OutboxStatus.FAILED, "550 5.1.1 No such domain", 1
+        session.commit()
+    violations: list[str] = []
+
+    page.goto(f"{url}/applications")
+    activate(page, text="Administrators' mailbox")
+    assert "No such domain" in page.content()
+    violations += serious_violations(page)
+    type_into(page, f"to_address_{wrong.id}", "amina at example.org")
+    activate(page, text=f"Queue e-mail {wrong.id} again")
+    assert "Enter one e-mail address" in page.content()
+    violations += serious_violations(page)  # the error summary and the message beside the field
+    activate(page, text="Good news: we would like to fund")
+    assert "Attachments" in page.content()
+    violations += serious_violations(page)
+    page.goto(f"{url}/admin/mail?queued={wrong.id}")
     violations += serious_violations(page)
 
     assert violations == []
