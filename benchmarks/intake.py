@@ -14,14 +14,31 @@ submissions were found afterwards in the database and in S3.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
+
+# `benchmarks/reports.py` would hide the `reports` package from a script run here, so this folder is
+# taken off the import path (the project itself is installed).
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _beside_this_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -33,7 +50,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from intake_burst import Burst  # beside this script
+    Burst = _beside_this_script("intake_burst").Burst
 
     from cogrant.composition import build_app
     from cogrant.config import load_settings

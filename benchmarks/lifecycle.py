@@ -18,6 +18,12 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
+
+# `benchmarks/reports.py` would hide the `reports` package from a script run here, so this folder is
+# taken off the import path (the project itself is installed).
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
