@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from models import Award, Payment
+from models import Application, Award, Payment
+from models.lifecycle import ApplicationStatus
 from tests.web.conftest import Portal
-from tests.web.projects import funded_project
+from tests.web.projects import funded_project, set_status
 
 LEAD = "amina.lead@example.org"
 
@@ -80,3 +81,28 @@ def test_someone_elses_award_is_the_same_not_found_page(portal: Portal) -> None:
     assert refused.status_code == 404
     with portal.session() as session:
         assert all(award.terms_accepted_at is None for award in session.scalars(select(Award)))
+
+
+def test_the_status_page_links_to_the_project_pages_that_apply(portal: Portal) -> None:
+    reference = funded_project(portal, LEAD)
+    with portal.session() as session:
+        application_id = session.scalars(
+            select(Application.id).where(Application.reference == reference)
+        ).one()
+    browser = portal.client()
+    browser.sign_in(LEAD)
+    status = f"/applications/{application_id}/status"
+    page = browser.get(status).text
+    assert f'href="/applications/{reference}/award">Read your award and accept its terms' in page
+    assert f'href="/applications/{reference}/check-ins">Check in on your milestones' in page
+    assert "final-report" not in page
+    browser.post(
+        f"/applications/{reference}/award/accept",
+        {"confirm": "yes"},
+        from_page=f"/applications/{reference}/award",
+    )
+    set_status(portal, reference, ApplicationStatus.CLOSING)
+    page = browser.get(status).text
+    assert f'href="/applications/{reference}/award">Your award<' in page
+    assert f'href="/applications/{reference}/final-report">Your final report' in page
+    assert "check-ins" not in page

@@ -18,13 +18,14 @@ from models.applications import Application
 from models.awards import Award
 from models.enums import AwardStatus
 from models.errors import DuplicateAction, NotFound
+from models.lifecycle import ApplicationStatus
 from services.access import application_by_reference
 from services.tranches import accept_terms
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
 
 router = APIRouter()
-LETTER_KINDS = ("html", "pdf")
+PROJECT_STATUSES = (ApplicationStatus.IN_DELIVERY, ApplicationStatus.CLOSING, ApplicationStatus.CLOSED)
 
 
 def award_of(session: Session, application: Application) -> Award:
@@ -33,6 +34,21 @@ def award_of(session: Session, application: Application) -> Award:
     if award is None or award.status != AwardStatus.APPROVED:
         raise NotFound(f"no award for {application.reference} yet")
     return award
+
+
+def project_links(session: Session, application: Application) -> list[tuple[str, str]]:
+    """The funded project's pages that apply now, as (link text, path), for the status page."""
+    award = session.scalar(select(Award).where(Award.application_id == application.id))
+    if award is None or award.status != AwardStatus.APPROVED or application.status not in PROJECT_STATUSES:
+        return []
+    base = f"/applications/{application.reference}"
+    accept_first = award.terms_accepted_at is None and award.letter_document_id is not None
+    links = [("Read your award and accept its terms" if accept_first else "Your award", f"{base}/award")]
+    if application.status == ApplicationStatus.IN_DELIVERY:
+        links.append(("Check in on your milestones", f"{base}/check-ins"))
+    else:
+        links.append(("Your final report", f"{base}/final-report"))
+    return links
 
 
 def _show(request: Request, application: Application, award: Award, **context: Any) -> HTMLResponse:
