@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from cogrant.stack.ports import free_port
 from models import Application, CheckIn, Document, Milestone
 from models.lifecycle import ApplicationStatus
-from tests.web.conftest import Portal
+from tests.web.conftest import Portal, make_app, make_settings
 from tests.web.projects import funded_project, set_status
 
 LEAD = "amina.lead@example.org"
@@ -135,3 +136,24 @@ def test_no_check_in_once_the_project_has_ended(portal: Portal) -> None:
     refused = browser.post(f"/applications/{reference}/check-ins/{first}", GOOD)
     assert refused.status_code == 409
     assert "check-ins are for projects in delivery" in refused.text
+
+
+def test_s3_down_at_a_check_in_with_a_file_keeps_the_answers_and_records_nothing(
+    portal: Portal, engine: Engine, db_url: str
+) -> None:
+    reference = funded_project(portal, LEAD)
+    first, *_ = _milestones(portal, reference)
+    down = Portal(make_app(make_settings(db_url, f"http://127.0.0.1:{free_port()}"), engine))
+    browser = down.client()
+    browser.sign_in(LEAD)
+    browser.get(f"/applications/{reference}/check-ins")
+    response = browser.post(
+        f"/applications/{reference}/check-ins/{first}",
+        GOOD,
+        files={"upload": ("meeting.png", PNG, "image/png")},
+    )
+    assert response.status_code == 400
+    assert "We could not save your file just now. Nothing was sent." in response.text
+    assert f"{GOOD['note']}</textarea>" in response.text
+    with portal.session() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
