@@ -1,6 +1,6 @@
-"""From the e-mailed sign-in link to a sent application with a document, keyboard only, in Debian's
-Chromium; every page the applicant meets is scanned with axe-core (no serious or critical violation).
-So are the administrators' mailbox pages."""
+"""From the e-mailed sign-in link to a sent application with a document, and from the award e-mail to
+accepted terms and a check-in, keyboard only, in Debian's Chromium; every page the applicant meets is
+scanned with axe-core (no serious or critical violation). So are the administrators' mailbox pages."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from cogrant.stack.ports import free_port
 from cogrant.stack.smtp import DevSMTPServer
-from models import Application, Document
+from models import Application, Award, CheckIn, Document
 from models.enums import OutboxStatus, Role
 from models.lifecycle import ApplicationStatus
 from notifications.outbox import enqueue
@@ -26,6 +26,7 @@ from tests.support.moto_server import MotoServer
 from tests.web.conftest import Portal, make_app, make_settings
 from tests.web.journey import COPRODUCTION, PROPOSAL, open_round
 from tests.web.keyboard import activate, choose, serious_violations, tab_to, type_into
+from tests.web.projects import funded_project, set_status
 from web.app import create_app
 from web.server import PortalServer
 
@@ -286,4 +287,62 @@ def test_administrators_mailbox_pages_pass_axe(
     page.goto(f"{url}/admin/mail?queued={wrong.id}")
     violations += serious_violations(page)
 
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_keyboard_only_from_the_award_e_mail_to_accepted_terms_and_a_check_in(
+    served: tuple[Portal, str, DevSMTPServer], page: Any
+) -> None:
+    portal, url, smtp = served
+    reference = funded_project(portal, EMAIL)
+    violations: list[str] = []
+
+    def check() -> None:
+        violations.extend(serious_violations(page))
+
+    page.goto(_mailed_link(portal, smtp, 1, rf"{re.escape(url)}/applications/\S+/award"))
+    check()  # not signed in: the sign-in page, then back to the award
+    type_into(page, "email", EMAIL)
+    activate(page, text="Send me a link")
+    page.goto(_mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
+    check()
+    activate(page, text="Sign in")
+    assert page.url.endswith(f"/applications/{reference}/award")
+    check()
+    activate(page, text="Accept the terms")  # the box is not ticked: the error summary
+    assert "Tick the box" in page.content()
+    check()
+    choose(page, "confirm")
+    activate(page, text="Accept the terms")
+    assert "You accepted the terms on" in page.content()
+    check()
+
+    activate(page, text="Back to your project")
+    check()
+    activate(page, text="Check in on your milestones")
+    check()
+    activate(page, text="Send check-in")  # nothing answered: the error summary
+    check()
+    choose(page, "milestone_1")
+    type_into(page, "note", "We met at the library and agreed our plan together.")
+    activate(page, text="Send check-in")
+    assert "Check-in sent" in page.content()
+    check()
+
+    set_status(portal, reference, ApplicationStatus.CLOSING)  # the final report page, with its errors
+    page.goto(f"{url}/applications/{reference}/final-report")
+    check()
+    activate(page, text="Send final report")
+    check()
+    activate(page, text="Save my choice")
+    check()
+
+    with portal.session() as session:
+        award = session.scalars(select(Award)).one()
+        check_in = session.scalars(select(CheckIn)).one()
+    assert award.terms_accepted_at is not None
+    assert (check_in.progress, check_in.note) == (
+        "completed",
+        "We met at the library and agreed our plan together.",
+    )
     assert violations == []

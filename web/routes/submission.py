@@ -17,6 +17,7 @@ from web.forms import FormRejected, text_values, validated
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
 from web.routes.budget import CATEGORY_LABELS
+from web.routes.project import project_links
 
 router = APIRouter()
 ACTOR = "portal:applicant"
@@ -76,6 +77,7 @@ def status(request: Request, application_id: int, uow: Uow, person: CurrentPerso
         application=application,
         info=info,
         can_withdraw=info.applicant_can_withdraw and can_edit(uow.session, person, application),
+        project_links=project_links(uow.session, application),
     )
 
 

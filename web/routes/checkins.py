@@ -1,0 +1,181 @@
+"""Responsible for the check-in page: how each milestone stands, the plain-language notes, one optional
+file, sent for the milestone that is due.
+
+A check-in is sent once per milestone: a second one (a double click, another team member) is refused
+with a message saying so, and the first stays as it was. A refused page keeps everything typed; only a
+chosen file has to be chosen again (browsers never send it back).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from models.applications import Application, Document
+from models.awards import Award, Milestone
+from models.enums import MilestoneProgress
+from models.errors import DuplicateAction, NotFound
+from models.lifecycle import ApplicationStatus
+from models.schemas import CheckInInput
+from services.access import application_by_reference
+from services.milestones import Upload, submit_check_in
+from services.uploads import ACCEPTED_KINDS, FileRefused, check_file, discard
+from storage.errors import StorageError
+from web.forms import FormRejected, non_empty, text_values, uploaded_file, validated
+from web.pages import redirect, render
+from web.portal import CurrentPerson, PostedForm, Uow, portal_of
+from web.routes.project import award_of
+
+router = APIRouter()
+FILE_FIELD = "upload"
+NOTES = ("note", "involvement_changed", "still_missing", "fed_back")
+PROGRESS_LABELS = {
+    MilestoneProgress.COMPLETED: "Completed",
+    MilestoneProgress.IN_PROGRESS: "In progress",
+    MilestoneProgress.NOT_STARTED: "Not started",
+    MilestoneProgress.DELAYED: "Delayed",
+    MilestoneProgress.DROPPED: "Dropped (we will not do this now)",
+}
+
+
+def radio_name(milestone: Milestone) -> str:
+    return f"milestone_{milestone.sequence}"
+
+
+def due_milestone(award: Award) -> Milestone | None:
+    """The earliest milestone without a check-in: the one the team reports on next."""
+    return next((milestone for milestone in award.milestones if milestone.check_in is None), None)
+
+
+def _last_known_progress(award: Award) -> dict[str, str]:
+    """Each milestone as the latest check-in left it, so the team only changes what moved."""
+    reported = [milestone.check_in for milestone in award.milestones if milestone.check_in is not None]
+    if not reported:
+        return {}
+    latest = reported[-1].milestone_progress
+    return {radio_name(m): latest[str(m.sequence)] for m in award.milestones if str(m.sequence) in latest}
+
+
+def _show(request: Request, application: Application, award: Award, **context: Any) -> HTMLResponse:
+    due = due_milestone(award) if application.status == ApplicationStatus.IN_DELIVERY else None
+    context.setdefault("values", _last_known_progress(award))
+    return render(
+        request,
+        "checkins.html",
+        application=application,
+        award=award,
+        due=due,
+        progress_options=[(str(value), label) for value, label in PROGRESS_LABELS.items()],
+        radio_name=radio_name,
+        accepted=ACCEPTED_KINDS,
+        max_mb=portal_of(request).max_upload_bytes // (1024 * 1024),
+        **context,
+    )
+
+
+@router.get("/applications/{reference}/check-ins", response_class=HTMLResponse)
+def check_ins_page(
+    request: Request, reference: str, uow: Uow, person: CurrentPerson, sent: int | None = None
+) -> HTMLResponse:
+    application = application_by_reference(uow.session, person, reference)
+    award = award_of(uow.session, application)
+    just_sent = next((m for m in award.milestones if m.sequence == sent and m.check_in is not None), None)
+    return _show(request, application, award, just_sent=just_sent)
+
+
+def _answers(form: FormData, award: Award, due: Milestone) -> CheckInInput:
+    """The check-in from the posted form; FormRejected (messages in page order) on bad input."""
+    values = text_values(form)
+    errors: dict[str, str] = {}
+    progress: dict[int, str] = {}
+    for milestone in award.milestones:
+        chosen = values.get(radio_name(milestone), "")
+        if chosen and chosen not in PROGRESS_LABELS:
+            errors[radio_name(milestone)] = "Choose one of the options."
+        elif milestone is due and not chosen:
+            errors[radio_name(milestone)] = f"Choose how '{milestone.title}' is going."
+        elif chosen:
+            progress[milestone.sequence] = chosen
+    notes = non_empty({name: values.get(name, "") for name in NOTES})
+    answers = notes | {"progress": progress.pop(due.sequence, None), "milestone_progress": progress}
+    try:
+        checked = validated(CheckInInput, non_empty_progress(answers), shown=values)
+    except FormRejected as rejected:
+        for name, message in rejected.errors.items():
+            errors.setdefault(radio_name(due) if name == "progress" else name, message)
+        if "note" in rejected.errors and "note" not in notes:
+            errors["note"] = "Tell us in a few words how the project is going."
+        raise FormRejected(_in_page_order(errors, award), values) from None
+    if errors:
+        raise FormRejected(_in_page_order(errors, award), values)
+    return checked
+
+
+def non_empty_progress(answers: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in answers.items() if value is not None}
+
+
+def _in_page_order(errors: dict[str, str], award: Award) -> dict[str, str]:
+    order = [radio_name(milestone) for milestone in award.milestones] + list(NOTES) + [FILE_FIELD]
+    return {name: errors[name] for name in order if name in errors} | {
+        name: message for name, message in errors.items() if name not in order
+    }
+
+
+def _upload(request: Request, form: FormData) -> list[Upload]:
+    upload = uploaded_file(form, FILE_FIELD)
+    if upload is None:
+        return []
+    try:
+        kind = check_file(upload.file, size=upload.size or 0, max_bytes=portal_of(request).max_upload_bytes)
+    except FileRefused as refused:
+        raise FormRejected({FILE_FIELD: str(refused)}, text_values(form)) from None
+    name = (upload.filename or "file").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "file"
+    return [Upload(filename=name, data=upload.file.read(), content_type=kind.content_type)]
+
+
+@router.post("/applications/{reference}/check-ins/{milestone_id}")
+def send_check_in(
+    request: Request, reference: str, milestone_id: int, form: PostedForm, uow: Uow, person: CurrentPerson
+) -> Response:
+    application = application_by_reference(uow.session, person, reference)
+    award = award_of(uow.session, application)
+    milestone = next((m for m in award.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        raise NotFound(f"no milestone {milestone_id} in {reference}")
+    if milestone.check_in is not None:
+        return _refuse_second(request, application, award, milestone)
+    try:
+        answers = _answers(form, award, milestone)
+        uploads = _upload(request, form)
+    except FormRejected as rejected:
+        return _show(
+            request, application, award, status_code=400, errors=rejected.errors, values=rejected.values
+        )
+    store = portal_of(request).app.store
+    try:
+        check_in = submit_check_in(
+            uow.session, milestone.id, answers, person_id=person.id, uploads=uploads, store=store
+        )
+    except DuplicateAction:
+        return _refuse_second(request, application, award, milestone)
+    except StorageError:
+        errors = {FILE_FIELD: "We could not save your file just now. Nothing was sent. Please try again."}
+        return _show(request, application, award, status_code=400, errors=errors, values=text_values(form))
+    keys = [uow.session.get(Document, document_id).key for document_id in check_in.upload_document_ids]
+    try:
+        uow.commit()
+    except Exception:
+        for key in keys:
+            discard(store, key)
+        raise
+    return redirect(f"/applications/{reference}/check-ins?sent={milestone.sequence}")
+
+
+def _refuse_second(
+    request: Request, application: Application, award: Award, milestone: Milestone
+) -> Response:
+    return _show(request, application, award, status_code=409, refused=milestone)
