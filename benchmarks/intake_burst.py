@@ -16,22 +16,14 @@ from sqlalchemy import func, select
 from cogrant.composition import App
 from models import Application, Document, FundingRound, OutboxMessage
 from models.lifecycle import ApplicationStatus
-from models.schemas import ApplicationForm, BudgetLineInput, CoLeadInput
+from models.schemas import CRITERIA_KEYS, ApplicationForm, BudgetLineInput, CoLeadInput
 from services.intake import create_draft
 from services.people import get_or_create_person
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ANSWER = "A full answer written in plain words."
 SECTIONS = ("question", "plan", "people", "sharing")
-COPRODUCTION = (
-    "matters_to_people",
-    "shared_power",
-    "who_is_in",
-    "fair_support",
-    "sound_and_doable",
-    "learning_relationships",
-    "difference_made",
-)
+COPRODUCTION = CRITERIA_KEYS
 
 
 def percentile(values: list[float], share: float) -> float:

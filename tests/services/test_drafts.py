@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Application, OutboxMessage
 from models.lifecycle import ApplicationStatus
+from models.schemas import CRITERIA_KEYS
 from services import drafts
 from services.notify import Notifier
 from services.unit_of_work import UnitOfWork
@@ -19,15 +20,7 @@ def _complete_draft(session: Session) -> int:
         sections={key: "An answer." for key in ("question", "plan", "people", "sharing")},
         coproduction_answers={
             key: "An answer."
-            for key in (
-                "matters_to_people",
-                "shared_power",
-                "who_is_in",
-                "fair_support",
-                "sound_and_doable",
-                "learning_relationships",
-                "difference_made",
-            )
+            for key in CRITERIA_KEYS
         },
     )
     session.commit()

@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from models import FundingRound
+from models.schemas import CRITERIA_KEYS
 from tests.support.factories import make_round
 from tests.web.conftest import Browser, Portal
 
@@ -25,15 +26,7 @@ PROPOSAL = {
 }
 COPRODUCTION = {
     key: f"Our answer about {key.replace('_', ' ')}."
-    for key in (
-        "matters_to_people",
-        "shared_power",
-        "who_is_in",
-        "fair_support",
-        "sound_and_doable",
-        "learning_relationships",
-        "difference_made",
-    )
+    for key in CRITERIA_KEYS
 }
 
 
