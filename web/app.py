@@ -23,7 +23,7 @@ from storage.documents import DocumentStore
 from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
-from web.routes import auth, budget, documents, drafting, feed, rounds, submission, team
+from web.routes import auth, budget, documents, drafting, feed, reviews, rounds, submission, team
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CSRF_SECONDS = 8 * 3600  # long enough to write a page slowly, with breaks
@@ -92,6 +92,6 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
     web.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     install_error_pages(web)
     # Fixed paths first: drafting's /applications/{id}/{page} would otherwise catch them.
-    for module in (auth, rounds, feed, team, budget, documents, submission, drafting):
+    for module in (auth, rounds, feed, team, budget, documents, submission, reviews, drafting):
         web.include_router(module.router)
     return web
