@@ -44,6 +44,8 @@ class Assignment(Base):
     source: Mapped[AssignmentSource] = mapped_column(Enum(AssignmentSource, native_enum=False, length=20))
     affinity: Mapped[float] = mapped_column(default=0.0)
     due_at: Mapped[dt.datetime]
+    # When the reviewer answered "do you have a conflict of interest?"; they see nothing before that.
+    conflict_declared_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     application: Mapped[Application] = relationship()

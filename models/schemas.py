@@ -128,11 +128,19 @@ class ReviewerProfileInput(Strict):
     needs_benefits_advice: bool = False
 
 
-class ReviewInput(Strict):
-    scores: dict[Literal[CRITERIA_KEYS], Score | None]  # type: ignore[valid-type]
-    overall: Score | None
+class ReviewDraftInput(Strict):
+    """A review saved part-way: a criterion left out is unanswered; None means "can't judge"."""
+
+    scores: dict[Literal[CRITERIA_KEYS], Score | None] = Field(default_factory=dict)  # type: ignore[valid-type]
+    overall: Score | None = None
     comment_for_applicant: PlainText = ""
     comment_for_panel: PlainText = ""
+
+
+class ReviewInput(ReviewDraftInput):
+    """A review ready to submit: every criterion and the overall score answered (a score or "can't judge")."""
+
+    overall: Score | None
 
     @field_validator("scores")
     @classmethod

@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.applications import Application
 from models.base import utcnow
 from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
-from models.errors import AccessDenied, DomainError, NotFound
+from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
 from models.review import Assignment, Conflict, PanelDecision, Review
 from models.rounds import FundingRound
-from models.schemas import ReviewInput
+from models.schemas import ReviewDraftInput, ReviewInput
 from models.status_change import change_status
 from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
@@ -183,9 +184,19 @@ def _record_automatic_conflicts(
 
 
 def save_review(
-    session: Session, assignment_id: int, review: ReviewInput, *, reviewer_id: int, submit: bool
+    session: Session,
+    assignment_id: int,
+    review: ReviewDraftInput,
+    *,
+    reviewer_id: int,
+    submit: bool,
+    expected_version: int | None = None,
 ) -> Review:
-    """Save a reviewer's draft or submit it. Only the assigned, unconflicted reviewer may, while in review."""
+    """Save a reviewer's draft or submit it. Only the assigned, unconflicted reviewer may, while in review.
+
+    `expected_version` is the review's version when the reviewer opened it (0 before the first save); a
+    save made from an older copy raises ConcurrentEdit and changes nothing.
+    """
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
         raise NotFound(f"no review task with id {assignment_id}")
@@ -203,6 +214,10 @@ def save_review(
     record = assignment.review or Review(assignment=assignment)
     if record.status == ReviewStatus.SUBMITTED:
         raise DomainError("this review was already submitted and can no longer be changed")
+    if expected_version is not None and expected_version != (record.version or 0):
+        raise ConcurrentEdit("this review was saved somewhere else after you opened it")
+    if submit:
+        review = ReviewInput.model_validate(review.model_dump())  # a draft may be partial; a review may not
     record.scores = {key: value for key, value in review.scores.items()}
     record.overall = review.overall
     record.comment_for_applicant = review.comment_for_applicant
@@ -210,7 +225,10 @@ def save_review(
     if submit:
         record.status, record.submitted_at = ReviewStatus.SUBMITTED, utcnow()
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as stale:  # another transaction saved it between our read and our write
+        raise ConcurrentEdit("this review was saved somewhere else at the same moment") from stale
     return record
 
 

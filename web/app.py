@@ -33,6 +33,7 @@ from web.routes import (
     feed,
     final_report,
     project,
+    reviews,
     rounds,
     submission,
     team,
@@ -117,6 +118,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         project,
         checkins,
         final_report,
+        reviews,
         drafting,
     ):
         web.include_router(module.router)

@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,13 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.composition import App
 from cogrant.config import Settings
+from cogrant.stack.ports import free_port
+from cogrant.stack.smtp import DevSMTPServer
 from models import OutboxMessage
-from notifications.relay import SmtpSettings
+from notifications.relay import SmtpSettings, send_pending
 from services.database import session_factory
 from services.notify import Notifier
 from storage.s3 import S3DocumentStore
 from tests.support.moto_server import MotoServer
 from web.app import create_app
+from web.server import PortalServer
 
 PUBLIC_URL = "http://testserver"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -146,3 +150,40 @@ def portal(engine: Engine, db_url: str, moto_s3: MotoServer) -> Iterator[Portal]
     app.store.ensure_bucket()
     yield Portal(app)
     app.store.close()  # type: ignore[attr-defined]
+
+
+# Page tests: the portal served over HTTP with a real SMTP catcher, and Debian's Chromium.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def served(engine: Engine, db_url: str, moto_s3: MotoServer) -> Iterator[tuple[Portal, str, DevSMTPServer]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with DevSMTPServer() as smtp:
+        app = make_app(
+            make_settings(db_url, moto_s3.endpoint_url, public_url=url), engine, smtp_port=smtp.port
+        )
+        app.store.ensure_bucket()
+        portal = Portal(app)
+        with PortalServer(create_app(app, start_intake=portal.started.append), host="127.0.0.1", port=port):
+            yield portal, url, smtp
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make install-test installs it)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        yield browser.new_page()
+        browser.close()
+
+
+def mailed_link(portal: Portal, smtp: DevSMTPServer, count: int, pattern: str) -> str:
+    """Relay the queued e-mails and return the first match of `pattern` in the newest one's text."""
+    send_pending(portal.app.sessions, portal.app.smtp)
+    message = smtp.wait_for(count, timeout=10)[-1].parse()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(pattern, text).group(0)

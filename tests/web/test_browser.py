@@ -5,15 +5,13 @@ scanned with axe-core (no serious or critical violation). So are the administrat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from cogrant.stack.ports import free_port
 from cogrant.stack.smtp import DevSMTPServer
 from models import Application, Award, CheckIn, Document
 from models.enums import OutboxStatus, Role
@@ -22,49 +20,13 @@ from notifications.outbox import enqueue
 from notifications.relay import send_pending
 from services.people import get_or_create_person, grant_role
 from tests.notifications.conftest import sample_contexts
-from tests.support.moto_server import MotoServer
-from tests.web.conftest import Portal, make_app, make_settings
+from tests.web.conftest import Portal, mailed_link
 from tests.web.journey import COPRODUCTION, PROPOSAL, open_round
 from tests.web.keyboard import activate, choose, serious_violations, tab_to, type_into
 from tests.web.projects import funded_project, set_status
-from web.app import create_app
-from web.server import PortalServer
 
-CHROMIUM = "/usr/bin/chromium"
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 EMAIL = "amina@example.org"
-
-
-@pytest.fixture
-def served(engine: Engine, db_url: str, moto_s3: MotoServer) -> Iterator[tuple[Portal, str, DevSMTPServer]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with DevSMTPServer() as smtp:
-        app = make_app(
-            make_settings(db_url, moto_s3.endpoint_url, public_url=url), engine, smtp_port=smtp.port
-        )
-        app.store.ensure_bucket()
-        portal = Portal(app)
-        with PortalServer(create_app(app, start_intake=portal.started.append), host="127.0.0.1", port=port):
-            yield portal, url, smtp
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make install-test installs it)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield browser.new_page()
-        browser.close()
-
-
-def _mailed_link(portal: Portal, smtp: DevSMTPServer, count: int, pattern: str) -> str:
-    send_pending(portal.app.sessions, portal.app.smtp)
-    message = smtp.wait_for(count, timeout=10)[-1].parse()
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return re.search(pattern, text).group(0)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -91,7 +53,7 @@ def test_keyboard_only_from_e_mailed_link_to_sent_application(
     activate(page, text="Send me a link")
     check()
 
-    page.goto(_mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
+    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
     check()
     activate(page, text="Sign in")
     assert page.url.endswith(f"/rounds/{funding_round.slug}/eligibility")
@@ -166,7 +128,7 @@ def test_keyboard_only_from_e_mailed_link_to_sent_application(
     assert application.status == ApplicationStatus.SUBMITTED
     assert portal.started == [application.id]
     assert portal.app.store.get(document_row.key) == PDF
-    received = _mailed_link(portal, smtp, 2, r"Your reference number: \S+")
+    received = mailed_link(portal, smtp, 2, r"Your reference number: \S+")
     assert application.reference in received
     assert violations == []
 
@@ -179,7 +141,7 @@ def test_other_pages_pass_axe(served: tuple[Portal, str, DevSMTPServer], page: A
     page.goto(f"{url}/sign-in")
     type_into(page, "email", EMAIL)
     activate(page, text="Send me a link")
-    page.goto(_mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
+    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
     activate(page, text="Sign in")
     violations: list[str] = []
 
@@ -246,7 +208,7 @@ def test_administrators_mailbox_pages_pass_axe(
     page.goto(f"{url}/sign-in")
     type_into(page, "email", "alex.admin@example.org")
     activate(page, text="Send me a link")
-    page.goto(_mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
+    page.goto(mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
     activate(page, text="Sign in")
     with DevSMTPServer(mail_dir=tmp_path / "mail") as catcher:  # as `cogrant up` runs it: files only
         portal.app.mail_dir = catcher.mail_dir
@@ -300,11 +262,11 @@ def test_keyboard_only_from_the_award_e_mail_to_accepted_terms_and_a_check_in(
     def check() -> None:
         violations.extend(serious_violations(page))
 
-    page.goto(_mailed_link(portal, smtp, 1, rf"{re.escape(url)}/applications/\S+/award"))
+    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/applications/\S+/award"))
     check()  # not signed in: the sign-in page, then back to the award
     type_into(page, "email", EMAIL)
     activate(page, text="Send me a link")
-    page.goto(_mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
+    page.goto(mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
     check()
     activate(page, text="Sign in")
     assert page.url.endswith(f"/applications/{reference}/award")
