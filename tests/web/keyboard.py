@@ -47,6 +47,24 @@ def choose(page: Any, element_id: str, *, option: int = 0) -> None:
         page.keyboard.press("ArrowDown")  # in a radio group the arrow keys also select
 
 
+def choose_file(page: Any, element_id: str, path: Path, *, tries: int = 3) -> None:
+    """Tab to a file input, press Space to open the file chooser, and pick `path`.
+
+    Chromium ignores a Space that arrives while it is still busy with the previous page (seen on a loaded
+    machine), so an unanswered press is made again rather than failing the journey."""
+    tab_to(page, element_id=element_id)
+    for attempt in range(tries):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            continue
+        chooser.value.set_files(str(path))
+        return
+
+
 def serious_violations(page: Any) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

@@ -22,7 +22,7 @@ from services.people import get_or_create_person, grant_role
 from tests.notifications.conftest import sample_contexts
 from tests.web.conftest import Portal, mailed_link
 from tests.web.journey import COPRODUCTION, PROPOSAL, open_round
-from tests.web.keyboard import activate, choose, serious_violations, tab_to, type_into
+from tests.web.keyboard import activate, choose, choose_file, serious_violations, type_into
 from tests.web.projects import funded_project, set_status
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -103,10 +103,7 @@ def test_keyboard_only_from_e_mailed_link_to_sent_application(
     activate(page, text="Documents")
     document = tmp_path / "our-plan.pdf"
     document.write_bytes(PDF)
-    tab_to(page, element_id="document")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(document))
+    choose_file(page, "document", document)
     activate(page, text="Upload file")
     assert "our-plan.pdf" in page.content()
     check()
