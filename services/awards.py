@@ -20,8 +20,8 @@ from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
 from services.budget_checks import approval_problems, pot_left
-from services.documents import NewDocument, store_documents
-from services.rendering import render_document, render_pdf
+from services.documents import NewDocument, page_and_pdf, store_documents
+from services.rendering import render_document
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -205,20 +205,8 @@ def _plan_award(session: Session, award: Award, *, start: dt.date) -> list[NewDo
     html = render_document(
         "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
     )
-    return [
-        _letter(application, html.encode(), "html", "text/html; charset=utf-8"),
-        _letter(application, render_pdf(html), "pdf", "application/pdf"),
-    ]
-
-
-def _letter(application: Application, data: bytes, extension: str, content_type: str) -> NewDocument:
-    return NewDocument(
-        application=application,
-        purpose=DocumentPurpose.AWARD_LETTER,
-        key=f"awards/{application.reference}/award-letter.{extension}",
-        filename=f"award-letter.{extension}",
-        data=data,
-        content_type=content_type,
+    return page_and_pdf(
+        application, DocumentPurpose.AWARD_LETTER, f"awards/{application.reference}/award-letter", html
     )
 
 

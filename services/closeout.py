@@ -17,8 +17,7 @@ from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
 from reports.celebration import celebration_html, celebration_view
-from services.documents import NewDocument, store_documents
-from services.rendering import render_pdf
+from services.documents import NewDocument, page_and_pdf, store_documents
 from services.tranches import ensure_on_team
 from storage.documents import DocumentStore
 
@@ -98,22 +97,11 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
 
 def _celebration(session: Session, application: Application) -> list[NewDocument]:
     html = celebration_html(celebration_view(session, application))
-    return [
-        _celebration_document(application, html.encode(), "html", "text/html; charset=utf-8"),
-        _celebration_document(application, render_pdf(html), "pdf", "application/pdf"),
-    ]
-
-
-def _celebration_document(
-    application: Application, data: bytes, extension: str, content_type: str
-) -> NewDocument:
-    return NewDocument(
-        application=application,
-        purpose=DocumentPurpose.CELEBRATION_REPORT,
-        key=f"celebrations/{application.reference}/celebration-report.{extension}",
-        filename=f"celebration-report.{extension}",
-        data=data,
-        content_type=content_type,
+    return page_and_pdf(
+        application,
+        DocumentPurpose.CELEBRATION_REPORT,
+        f"celebrations/{application.reference}/celebration-report",
+        html,
     )
 
 

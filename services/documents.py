@@ -2,6 +2,7 @@
 
 A batch is uploaded in parallel (the S3 client is thread-safe and uploads mostly wait on the network),
 then recorded; keys already recorded are neither uploaded nor recorded again, so re-runs add nothing.
+A rendered document (award letter, celebration report) is kept as its HTML page and its tagged PDF.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application, Document
 from models.enums import DocumentPurpose
+from services.rendering import render_pdf
 from storage.documents import DocumentStore, StoredObject
 
 UPLOAD_WORKERS = 8
@@ -58,3 +60,24 @@ def store_documents(session: Session, store: DocumentStore, documents: list[NewD
         session.add(recorded[document.key])
     session.flush()
     return [recorded[document.key] for document in documents]
+
+
+def page_and_pdf(
+    application: Application, purpose: DocumentPurpose, key_stem: str, html: str
+) -> list[NewDocument]:
+    """A rendered document as its HTML page and its tagged PDF, stored under `key_stem`.html and .pdf."""
+    name = key_stem.rsplit("/", 1)[-1]
+    return [
+        NewDocument(
+            application=application,
+            purpose=purpose,
+            key=f"{key_stem}.{extension}",
+            filename=f"{name}.{extension}",
+            data=data,
+            content_type=content_type,
+        )
+        for extension, data, content_type in (
+            ("html", html.encode(), "text/html; charset=utf-8"),
+            ("pdf", render_pdf(html), "application/pdf"),
+        )
+    ]

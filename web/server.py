@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
 
+from cogrant.stack.process import LocalServer
 
-class PortalServer:
+
+class PortalServer(LocalServer):
     def __init__(self, web: FastAPI, *, host: str, port: int, timeout: float = 20.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self._server = uvicorn.Server(
@@ -38,11 +39,3 @@ class PortalServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
