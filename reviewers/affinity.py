@@ -90,11 +90,14 @@ def affinity_table(
     for _, reviewer in reviewers:
         for topic in reviewer.topics:
             topic_index.setdefault(topic, len(topic_index))
-    app_words = _incidence([text for _, text in applications], vocabulary)
-    statements = _incidence([reviewer.statement for _, reviewer in reviewers], vocabulary)
+    texts = [text for _, text in applications]
+    statement_sets = [reviewer.statement for _, reviewer in reviewers]
+    for word_set in (*texts, *statement_sets, *topic_index):
+        for word in word_set:
+            vocabulary.setdefault(word, len(vocabulary))
+    app_words = _incidence(texts, vocabulary)
+    statements = _incidence(statement_sets, vocabulary)
     topic_words = _incidence(list(topic_index), vocabulary)
-    width = len(vocabulary)
-    app_words, statements, topic_words = (_widened(m, width) for m in (app_words, statements, topic_words))
 
     shared = (app_words @ statements.T).toarray()
     app_sizes = np.asarray(app_words.sum(axis=1)).reshape(-1, 1)
@@ -117,15 +120,11 @@ def affinity_table(
 
 
 def _incidence(word_sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
-    """One row per word set, a 1 in the column of each of its words (new words join the vocabulary)."""
+    """One row per word set, a 1 in the column of each of its words (every word is in `vocabulary`)."""
     indptr, indices = [0], []
     for word_set in word_sets:
-        indices.extend(vocabulary.setdefault(word, len(vocabulary)) for word in word_set)
+        indices.extend(vocabulary[word] for word in word_set)
         indptr.append(len(indices))
     data = np.ones(len(indices))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(word_sets), max(len(vocabulary), 1)))
 
-
-def _widened(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
-    # Rows built before later words joined the vocabulary are narrower; the extra columns are all zero.
-    return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
