@@ -29,7 +29,7 @@ class Criterion(NamedTuple):
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion(
-        "matters",
+        "matters_to_people",
         "Matters to people affected",
         "Would people living with this say it matters? Who told them?",
     ),

@@ -36,10 +36,8 @@ class Question:
         return [*SCORES, (CANT_JUDGE, "I can't judge this")] if self.cant_judge else SCORES
 
 
-# The rubric's wording from reviewers.scoring, keyed as reviews store them (models.schemas.CRITERIA_KEYS);
-# both list the seven criteria in DOMAIN.md's order.
 QUESTIONS: tuple[Question, ...] = (
-    *(Question(key, c.title, c.prompt) for key, c in zip(CRITERIA_KEYS, CRITERIA, strict=True)),
+    *(Question(c.key, c.title, c.prompt) for c in CRITERIA),
     Question(OVERALL, "Overall score", "Taking everything together, how strong is it?", cant_judge=False),
 )
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from models.schemas import CRITERIA_KEYS
 from reviewers.scoring import (
     CRITERIA,
     SCORE_LABELS,
@@ -30,6 +31,8 @@ def scored(application_id: int, final: float | None, *, flags: list[str] | None 
 def test_rubric_and_labels() -> None:
     assert len(CRITERIA) == 7
     assert len({c.key for c in CRITERIA}) == 7
+    # Reviews are stored and validated under models.schemas' keys; the rubric must use the very same ones.
+    assert tuple(c.key for c in CRITERIA) == CRITERIA_KEYS
     assert all(c.prompt.endswith("?") and c.title for c in CRITERIA)
     assert CRITERIA[1].title == "Shared power"
     assert SCORE_LABELS[1] == "Exceptional" and SCORE_LABELS[5] == "Good" and SCORE_LABELS[9] == "Poor"
