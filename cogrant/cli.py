@@ -12,11 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cogrant.composition import App, build_app
 from cogrant.config import Settings, load_settings
 from cogrant.stack.embedded import EmbeddedStack, StackEndpoints
 from models.errors import CograntError, ConfigurationError
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -127,9 +131,23 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def command_up(args: argparse.Namespace) -> int:
-    from prefect import serve
+def _serve_until_interrupted(runner_deployments: list[RunnerDeployment]) -> None:
+    """Serve every deployment until Ctrl-C or SIGTERM. Prefect's own SIGTERM handler calls the runner's
+    async stop without awaiting it and then hangs, so SIGTERM is turned into the same interrupt as Ctrl-C."""
+    from prefect.runner import Runner
 
+    class _InterruptibleRunner(Runner):
+        def handle_sigterm(self, *args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+    with suppress(KeyboardInterrupt):
+        runner = _InterruptibleRunner(pause_on_shutdown=True)
+        for deployment in runner_deployments:
+            runner.add_deployment(deployment)
+        asyncio.run(runner.start())
+
+
+def command_up(args: argparse.Namespace) -> int:
     from flows.deployments import deployments
     from web.app import create_app
     from web.server import PortalServer
@@ -147,8 +165,7 @@ def command_up(args: argparse.Namespace) -> int:
         ):
             runner_deployments = deployments()
             _say(_banner(stack.endpoints, app, [d.name for d in runner_deployments], portal.url))
-            with suppress(KeyboardInterrupt):
-                serve(*runner_deployments, print_starting_message=False)
+            _serve_until_interrupted(runner_deployments)
         _say("Stopping cogrant...")
         app.close()
     _say("Stopped.")

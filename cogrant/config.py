@@ -44,7 +44,9 @@ class Settings(BaseSettings):
         description="where an SMTP catcher saves e-mails as .eml files, shown in the administrators' "
         "mailbox; unset = the embedded catcher's (none when COGRANT_SMTP_HOST is set)",
     )
-    public_url: str = Field(default="http://127.0.0.1:8000", description="the portal's address in e-mails")
+    public_url: str = Field(
+        default="", description="the portal's address in e-mails; unset = http://PORTAL_HOST:PORTAL_PORT"
+    )
     funder_name: str = "Community Co-Production Fund"
     contact_email: str = "grants@localhost"
     prefect_api_url: str | None = None
@@ -69,6 +71,13 @@ class Settings(BaseSettings):
     @property
     def fully_embedded(self) -> bool:
         return self.embedded_database and self.embedded_s3
+
+    @model_validator(mode="after")
+    def _public_url_defaults_to_the_portal(self) -> Self:
+        # Links in e-mails must reach the portal as served, also when only its port was changed.
+        if not self.public_url:
+            self.public_url = f"http://{self.portal_host}:{self.portal_port}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_embedded(self) -> Self:

@@ -54,3 +54,10 @@ def test_an_unusable_value_is_named(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=named):
         load_settings()
+
+
+def test_e_mail_links_follow_the_portal_when_only_its_port_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COGRANT_PORTAL_PORT", "8123")
+    assert load_settings().public_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("COGRANT_PUBLIC_URL", "https://apply.example.org")
+    assert load_settings().public_url == "https://apply.example.org"
