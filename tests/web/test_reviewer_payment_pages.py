@@ -113,8 +113,9 @@ def test_submitting_a_review_records_one_held_fee_until_advice_is_confirmed(port
     browser, assignment_id = opened_task(portal, round_)
     page = f"/reviews/{assignment_id}"
     browser.post(PAGE, {"payment_preference": "fee", "receives_benefits": "yes"}, from_page=PAGE)
-    browser.post(page, GOOD_REVIEW | {"action": "submit", "version": "0"}, from_page=page)
-    browser.post(page, GOOD_REVIEW | {"action": "submit", "version": "0"}, from_page=page)  # a second press changes nothing
+    submitted = GOOD_REVIEW | {"action": "submit", "version": "0"}
+    browser.post(page, submitted, from_page=page)
+    browser.post(page, submitted, from_page=page)  # a second press changes nothing
     [fee] = _payments(portal)
     assert (fee.kind, fee.amount, fee.status) == (PaymentKind.REVIEWER_FEE, 120, PaymentStatus.HELD)
 
