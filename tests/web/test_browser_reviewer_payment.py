@@ -14,10 +14,11 @@ from sqlalchemy import select
 from cogrant.stack.smtp import DevSMTPServer
 from models import Payment
 from models.base import utcnow
-from models.enums import PaymentKind, PaymentPreference, PaymentStatus
+from models.enums import PaymentKind, PaymentPreference, PaymentStatus, Role
 from models.people import ReviewerProfile
 from models.review import Assignment
 from models.schemas import CRITERIA_KEYS, ReviewInput
+from services.people import get_or_create_person, grant_role
 from services.review_round import save_review
 from services.reviewer_payments import record_review_fee
 from tests.web.conftest import Portal, mailed_link
@@ -122,3 +123,32 @@ def test_keyboard_only_payment_choice_benefits_hold_and_expenses(
         (PaymentKind.EXPENSE, None, PaymentStatus.SCHEDULED, "8.60"),
     ]
     assert violations == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_administrators_payment_page_is_reached_by_keyboard_and_axe_clean(
+    served: tuple[Portal, str, DevSMTPServer], page: Any
+) -> None:
+    portal, url, smtp = served
+    round_ = review_round(portal)
+    with portal.session() as session:
+        profile = session.scalar(
+            select(ReviewerProfile).where(ReviewerProfile.person.has(email=round_.reviewers[0].email))
+        )
+        profile.needs_benefits_advice = True
+        admin = get_or_create_person(session, name="Alex Admin", email="alex.admin@example.org")
+        grant_role(session, admin, Role.ADMINISTRATOR)
+        session.commit()
+    _submit_review(portal, round_.reviewers[0].assignment_id)
+    _submit_review(portal, round_.reviewers[2].assignment_id)
+
+    page.goto(f"{url}/sign-in")
+    type_into(page, "email", "alex.admin@example.org")
+    activate(page, text="Send me a link")
+    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
+    activate(page, text="Sign in")
+    activate(page, text="Reviewers' payments")
+    content = page.content()
+    assert "Held for benefits advice" in content and "1 held payment" in content
+    assert "100.00 GBP" in content  # the scientist's fee, counted as income
+    assert serious_violations(page) == []

@@ -18,6 +18,7 @@ from models.people import ReviewerProfile
 from models.review import PanelDecision, Review
 from models.rounds import FundingRound
 from services.people import get_or_create_person, grant_role
+from services.readability import ADVISED_MAX_READING_AGE, reading_age, unexplained_acronyms, visible_text
 from tests.web.conftest import Browser, Portal
 from tests.web.reviewing import GOOD_REVIEW, opened_task, review_round, signed_in_reviewer
 
@@ -224,3 +225,13 @@ def test_the_summary_statement_page_opens_once_the_panel_decided(portal: Portal)
     assert reviewer.get(path).status_code == 404  # only the applicant's team
     with portal.session() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_the_payment_pages_are_in_plain_words(portal: Portal) -> None:
+    round_ = review_round(portal)
+    browser = signed_in_reviewer(portal, round_.reviewers[0].email)
+    browser.post(PAGE, {"payment_preference": "fee", "receives_benefits": "yes"}, from_page=PAGE)
+    for path in (PAGE, f"{PAGE}/expenses", f"{PAGE}/benefits-letter"):
+        text = visible_text(browser.get(path).text)
+        assert reading_age(text) <= ADVISED_MAX_READING_AGE, (path, reading_age(text))
+        assert unexplained_acronyms(text, well_known={"GBP", "NHS", "UK"}) == [], path
