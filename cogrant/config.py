@@ -7,6 +7,7 @@ development credentials are refused.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Self
 
@@ -59,6 +60,25 @@ class Settings(BaseSettings):
     portal_host: str = "127.0.0.1"
     portal_port: int = Field(default=8000, ge=1, le=65535)
     upload_max_mb: int = Field(default=50, ge=1, le=2048)
+    tax_year_start: str = Field(
+        default="04-06", description="first day of the tax year for reviewers' totals, MM-DD (UK: 6 April)"
+    )
+
+    @property
+    def tax_year_start_month_day(self) -> tuple[int, int]:
+        month, day = self.tax_year_start.split("-")
+        return int(month), int(day)
+
+    @model_validator(mode="after")
+    def _tax_year_start_is_a_day(self) -> Self:
+        try:
+            month, day = self.tax_year_start_month_day
+            dt.date(2001, month, day)
+        except ValueError:
+            raise ValueError(
+                f"COGRANT_TAX_YEAR_START must be a month and day like 04-06, not {self.tax_year_start!r}"
+            ) from None
+        return self
 
     @property
     def embedded_database(self) -> bool:

@@ -25,9 +25,10 @@ from flows.review import panel, review_round
 from flows.runtime import install_app, own_code_seconds, reset_own_code_seconds
 from models.applications import Application, Document
 from models.awards import Award, Milestone
+from models.base import utcnow
 from models.enums import DocumentPurpose, OutboxStatus
 from models.outbox import OutboxMessage
-from models.schemas import PanelInput
+from models.schemas import PanelDayInput, PanelInput
 
 Progress = Callable[[str], None]
 
@@ -115,6 +116,13 @@ async def drive_round(
         decision=PanelInput(
             lived_experience_chair_id=seeded.lived_experience_chair_id,
             scientist_chair_id=seeded.scientist_chair_id,
+            # The co-chairs' panel day, paid at the round's panel-day rate.
+            attendance=[
+                PanelDayInput(
+                    day=utcnow().date(),
+                    attendee_ids=[seeded.lived_experience_chair_id, seeded.scientist_chair_id],
+                )
+            ],
         ),
     )
     timed("panel", began)

@@ -243,6 +243,9 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
             overall=min(9, max(1, quality + rng.randint(-1, 1))),
             comment_for_applicant="Clear plan. Say more about how partners share decisions.",
             comment_for_panel="Good fit for the round.",
+            # Lay reviewers ask the panel to talk about the weaker ones, so the demo shows nominations.
+            nominated_for_discussion=quality >= 7
+            and assignment.reviewer_type == ReviewerType.LIVED_EXPERIENCE,
         )
         save_review(session, assignment.id, review, reviewer_id=assignment.reviewer_id, submit=True)
         done += 1

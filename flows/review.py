@@ -15,11 +15,15 @@ from models.applications import Application
 from models.base import utcnow
 from models.errors import NotFound
 from models.lifecycle import ApplicationStatus
-from models.review import Assignment
+from models.people import Person
+from models.review import Assignment, PanelDecision
 from models.rounds import FundingRound
 from models.schemas import PanelInput
 from services.panel import decide_round
-from services.review_round import assign_round, move_reviewed_to_panel
+from services.panel_days import record_attendance
+from services.payment_totals import reviewers_payments, totals_table
+from services.review_round import assign_round, move_reviewed_to_panel, nominated_applications
+from services.reviewer_payments import record_round_fees
 
 ACTOR = "flow:review-round"
 
@@ -46,7 +50,9 @@ def assign_panels(round_id: int) -> dict[str, Any]:
 def aggregate_scores(round_id: int) -> list[dict[str, Any]]:
     app = get_app()
     with own_code("review"), app.unit_of_work() as uow:
-        scores = move_reviewed_to_panel(uow.session, _round(uow.session, round_id), actor=ACTOR)
+        funding_round = _round(uow.session, round_id)
+        scores = move_reviewed_to_panel(uow.session, funding_round, actor=ACTOR)
+        record_round_fees(uow.session, funding_round)
         uow.commit()
         references = dict(
             uow.session.execute(
@@ -55,13 +61,24 @@ def aggregate_scores(round_id: int) -> list[dict[str, Any]]:
             .tuples()
             .all()
         )
+        discussed = set(
+            uow.session.scalars(
+                select(PanelDecision.application_id).where(
+                    PanelDecision.round_id == round_id, PanelDecision.discussed.is_(True)
+                )
+            )
+        )
+        nominated = nominated_applications(uow.session, funding_round)
     return [
         {
             "application": references[s.application_id],
             "lived experience mean": s.lived_experience_mean,
             "scientist mean": s.scientist_mean,
+            "community mean": s.community_mean,
             "final score": s.final_score,
             "flags": ", ".join(s.flags) or "-",
+            "nominated": "yes" if s.application_id in nominated else "-",
+            "discuss at panel": "yes" if s.application_id in discussed else "-",
         }
         for s in scores
     ]
@@ -72,16 +89,45 @@ def _assignment_table(round_id: int) -> list[dict[str, Any]]:
     with own_code("review"), app.unit_of_work() as uow:
         rows = uow.session.execute(
             select(
-                Application.reference, Assignment.reviewer_type, Assignment.reviewer_id, Assignment.affinity
+                Application.reference,
+                Assignment.reviewer_type,
+                Assignment.reviewer_id,
+                Person.name,
+                Assignment.source,
+                Assignment.affinity,
             )
             .join(Application, Application.id == Assignment.application_id)
+            .join(Person, Person.id == Assignment.reviewer_id)
             .where(Assignment.round_id == round_id)
             .order_by(Application.id, Assignment.reviewer_type)
         ).all()
     return [
-        {"application": ref, "reviewer type": str(kind), "reviewer id": rid, "affinity": aff}
-        for ref, kind, rid, aff in rows
+        {
+            "application": ref,
+            "reviewer type": str(kind),
+            "reviewer id": rid,
+            "reviewer": name,
+            "how": str(source),
+            "affinity": round(aff, 3),
+        }
+        for ref, kind, rid, name, source, aff in rows
     ]
+
+
+def _payments_table() -> list[dict[str, Any]]:
+    app = get_app()
+    with own_code("review"), app.unit_of_work() as uow:
+        return totals_table(reviewers_payments(uow.session, app.settings.tax_year_start_month_day))
+
+
+async def _publish_payments() -> None:
+    table = _payments_table()
+    if table:
+        await acreate_table_artifact(
+            key="reviewer-payments",
+            table=table,
+            description="Reviewers' payments per tax year: income (fees and vouchers) and expenses apart",
+        )
 
 
 def _rounds_in_review() -> list[int]:
@@ -131,6 +177,7 @@ async def review_round(round_id: int | None = None) -> dict[str, Any]:
         totals["new_assignments"] += result["new_assignments"]
         totals["shortfalls"] += result["shortfalls"]
         totals["scored"] += result["scored"]
+    await _publish_payments()
     deliver_notifications("review")
     return totals
 
@@ -139,14 +186,25 @@ async def review_round(round_id: int | None = None) -> dict[str, Any]:
 def record_panel(round_id: int, panel_input: PanelInput) -> dict[str, Any]:
     app = get_app()
     with own_code("panel"), app.unit_of_work() as uow:
-        funded = decide_round(uow.session, _round(uow.session, round_id), panel_input, actor=ACTOR)
+        funding_round = _round(uow.session, round_id)
+        attended = record_attendance(uow.session, funding_round, panel_input.attendance, actor=ACTOR)
+        funded = decide_round(uow.session, funding_round, panel_input, actor=ACTOR)
+        fees = record_round_fees(uow.session, funding_round)
+        decided = uow.session.scalars(
+            select(PanelDecision).where(
+                PanelDecision.round_id == round_id, PanelDecision.decided_at.is_not(None)
+            )
+        ).all()
+        app.notifier.summary_statements(uow.session, list(decided))
         uow.commit()
-    return {"recommended": funded}
+    return {"recommended": funded, "attendance": len(attended), "new_fee_records": len(fees)}
 
 
 @flow(name="panel", log_prints=True)
 async def panel(round_id: int, decision: PanelInput) -> dict[str, Any]:
-    """Record the co-chaired panel's final scores and the ranked recommendation within the pot."""
+    """Record the co-chaired panel: who came on which day (each paid a panel-day fee), final scores and
+    the ranked recommendation within the pot; then every applicant is sent their summary statement, once."""
     result = record_panel(round_id, decision)
+    await _publish_payments()
     deliver_notifications("panel")
     return result

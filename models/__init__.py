@@ -12,7 +12,7 @@ from models.notification_preference import NotificationPreference
 from models.outbox import OutboxMessage
 from models.people import Organisation, Person, ReviewerProfile, RoleGrant
 from models.portal import Access, ApplicationAccess, SignInToken
-from models.review import Assignment, AssignmentRemoval, Conflict, PanelDecision, Review
+from models.review import Assignment, AssignmentRemoval, Conflict, PanelAttendance, PanelDecision, Review
 from models.rounds import FundingRound
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",
+    "PanelAttendance",
     "PanelDecision",
     "Payment",
     "Person",

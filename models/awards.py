@@ -11,7 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.applications import Application, Document
 from models.base import Base, created_at, intpk, utcnow
-from models.enums import AwardStatus, MilestoneProgress, PaymentKind, PaymentStatus
+from models.enums import (
+    AwardStatus,
+    ExpenseKind,
+    MilestoneProgress,
+    PaymentKind,
+    PaymentPreference,
+    PaymentStatus,
+)
 from models.people import Person
 
 
@@ -88,7 +95,12 @@ class CheckIn(Base):
 
 
 class Payment(Base):
-    """A payment owed; `sequence` makes each tranche unique so a re-run never schedules it twice."""
+    """A payment owed: an award's tranche, or a reviewer's fee or expense.
+
+    Uniqueness makes every retry safe: `sequence` per award for tranches, `review_id` for a review's fee,
+    `panel_attendance_id` for a panel day's fee, `claim_key` for an expense claim (one per form shown).
+    A reviewer's fee keeps the `method` they had chosen when it was recorded (fee, decline, vouchers, or
+    to an organisation, named in `payee_organisation`)."""
 
     __tablename__ = "payment"
     __table_args__ = (UniqueConstraint("award_id", "sequence"),)
@@ -96,7 +108,7 @@ class Payment(Base):
     id: Mapped[intpk]
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"))
-    payee_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    payee_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     sequence: Mapped[int] = mapped_column(default=0)
     kind: Mapped[PaymentKind] = mapped_column(Enum(PaymentKind, native_enum=False, length=20))
     amount: Mapped[Decimal]
@@ -107,8 +119,29 @@ class Payment(Base):
     )
     released_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("review.id"), unique=True)
+    panel_attendance_id: Mapped[int | None] = mapped_column(ForeignKey("panel_attendance.id"), unique=True)
+    claim_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("funding_round.id"), index=True)
+    method: Mapped[PaymentPreference | None] = mapped_column(
+        Enum(PaymentPreference, native_enum=False, length=40)
+    )
+    payee_organisation: Mapped[str | None] = mapped_column(String(200))
+    expense_kind: Mapped[ExpenseKind | None] = mapped_column(Enum(ExpenseKind, native_enum=False, length=40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    earned_on: Mapped[dt.date | None] = mapped_column(Date)  # the day of the work; decides the tax year
+    hold_released_at: Mapped[dt.datetime | None]  # when the benefits-advice hold was lifted
 
     award: Mapped[Award | None] = relationship(back_populates="payments")
+
+    @property
+    def counts_as_income(self) -> bool:
+        """Fees and vouchers paid to the person are their income; expenses and money to an organisation
+        are not."""
+        return self.kind != PaymentKind.EXPENSE and self.method in {
+            PaymentPreference.FEE,
+            PaymentPreference.VOUCHERS,
+        }
 
 
 class CloseOutReport(Base):

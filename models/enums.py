@@ -95,6 +95,16 @@ class PaymentStatus(StrEnum):
     RELEASED = "released"
     HELD = "held"
     CANCELLED = "cancelled"
+    DECLINED = "declined"  # the person chose not to be paid: a record of the work, for nothing
+
+
+class ExpenseKind(StrEnum):
+    """Costs paid back to a reviewer. Never income, always paid, even to people who decline fees."""
+
+    TRAVEL = "travel"
+    CARER_COVER = "carer_cover"
+    PERSONAL_ASSISTANT_COVER = "personal_assistant_cover"
+    OTHER = "other"
 
 
 class PaymentPreference(StrEnum):

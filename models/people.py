@@ -71,8 +71,13 @@ class ReviewerProfile(Base):
     payment_preference: Mapped[PaymentPreference] = mapped_column(
         Enum(PaymentPreference, native_enum=False, length=40), default=PaymentPreference.FEE
     )
+    # The person receives state benefits, so their first paid task is held until they confirm advice.
     needs_benefits_advice: Mapped[bool] = mapped_column(default=False)
     benefits_advice_confirmed_at: Mapped[dt.datetime | None]
+    payee_organisation: Mapped[str | None] = mapped_column(String(200))  # with TO_ORGANISATION
+    # Salaried public-sector staff are paid only for work outside their job and working hours.
+    public_sector_salaried: Mapped[bool] = mapped_column(default=False)
+    payment_choice_updated_at: Mapped[dt.datetime | None]
     fee_per_review: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     created_at: Mapped[created_at]
 

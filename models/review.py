@@ -1,11 +1,11 @@
-"""Responsible for joint review records: conflicts, assignments, reviews and panel decisions."""
+"""Responsible for joint review records: conflicts, assignments, reviews, panel attendance and decisions."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.applications import Application
@@ -79,6 +79,9 @@ class Review(Base):
     overall: Mapped[int | None]
     comment_for_applicant: Mapped[str] = mapped_column(Text, default="")
     comment_for_panel: Mapped[str] = mapped_column(Text, default="")
+    # The reviewer asks the panel to discuss this application (it joins the discussion list).
+    nominated_for_discussion: Mapped[bool] = mapped_column(default=False)
+    nomination_reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ReviewStatus] = mapped_column(
         Enum(ReviewStatus, native_enum=False, length=20), default=ReviewStatus.DRAFT
     )
@@ -89,6 +92,22 @@ class Review(Base):
     __mapper_args__ = {"version_id_col": version}
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
+
+
+class PanelAttendance(Base):
+    """One panel member present on one panel day; each is paid one panel-day fee."""
+
+    __tablename__ = "panel_attendance"
+    __table_args__ = (UniqueConstraint("round_id", "person_id", "day"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("funding_round.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    person: Mapped[Person] = relationship()
 
 
 class PanelDecision(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,18 @@ DEFAULT_REVIEW_CONFIG: dict[str, Any] = {
     "max_load": 6,
     "review_days": 21,
     "community_share_rule": False,
+    # What reviewers are paid, known before they start (NIHR: terms known in advance). Amounts as text.
+    "fee_per_review": "100.00",
+    "fee_per_panel_day": "200.00",
+    "fee_currency": "",  # empty: the round's currency
 }
+
+
+@dataclass(frozen=True)
+class ReviewerRates:
+    fee_per_review: Decimal
+    fee_per_panel_day: Decimal
+    currency: str
 
 
 class FundingRound(Base):
@@ -41,6 +53,14 @@ class FundingRound(Base):
     def panel_makeup(self) -> dict[str, int]:
         makeup = self.review_config.get("panel_makeup", DEFAULT_REVIEW_CONFIG["panel_makeup"])
         return {kind: int(count) for kind, count in makeup.items() if int(count) > 0}
+
+    def reviewer_rates(self) -> ReviewerRates:
+        config = DEFAULT_REVIEW_CONFIG | (self.review_config or {})
+        return ReviewerRates(
+            fee_per_review=Decimal(str(config["fee_per_review"])),
+            fee_per_panel_day=Decimal(str(config["fee_per_panel_day"])),
+            currency=str(config["fee_currency"] or self.currency),
+        )
 
     def is_open(self, at: dt.datetime) -> bool:
         return self.opens_at <= at < self.closes_at

@@ -8,7 +8,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from models.enums import BudgetCategory, MilestoneProgress, OrganisationKind, PaymentPreference, ReviewerType
+from models.enums import (
+    BudgetCategory,
+    ExpenseKind,
+    MilestoneProgress,
+    OrganisationKind,
+    PaymentPreference,
+    ReviewerType,
+)
 
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Score = Annotated[int, Field(ge=1, le=9)]
@@ -128,6 +135,30 @@ class ReviewerProfileInput(Strict):
     needs_benefits_advice: bool = False
 
 
+class PaymentChoiceInput(Strict):
+    """How a reviewer wants to be paid, for tasks from now on."""
+
+    payment_preference: PaymentPreference
+    payee_organisation: str = Field(default="", max_length=200)
+    public_sector_salaried: bool = False
+    receives_benefits: bool = False
+
+    @model_validator(mode="after")
+    def _organisation_named(self) -> Self:
+        if self.payment_preference == PaymentPreference.TO_ORGANISATION and not self.payee_organisation:
+            raise ValueError("give the name of the organisation we should pay")
+        return self
+
+
+class ExpenseClaimInput(Strict):
+    """Money a reviewer spent to take part, paid back apart from any fee."""
+
+    expense_kind: ExpenseKind
+    amount: Money
+    spent_on: dt.date
+    description: str = Field(default="", max_length=500)
+
+
 class ReviewDraftInput(Strict):
     """A review saved part-way: a criterion left out is unanswered; None means "can't judge"."""
 
@@ -135,6 +166,8 @@ class ReviewDraftInput(Strict):
     overall: Score | None = None
     comment_for_applicant: PlainText = ""
     comment_for_panel: PlainText = ""
+    nominated_for_discussion: bool = False
+    nomination_reason: PlainText = ""
 
 
 class ReviewInput(ReviewDraftInput):
@@ -151,11 +184,19 @@ class ReviewInput(ReviewDraftInput):
         return scores
 
 
+class PanelDayInput(Strict):
+    """Who came to the panel on one day: each is paid one panel-day fee."""
+
+    day: dt.date = Field(description="The panel day, like 2027-03-04")
+    attendee_ids: list[int] = Field(description="Person ids of the members who were there", max_length=200)
+
+
 class PanelInput(Strict):
     lived_experience_chair_id: int
     scientist_chair_id: int
     final_scores: dict[int, Annotated[float, Field(ge=10, le=90)]] = Field(default_factory=dict)
     discussion_notes: dict[int, PlainText] = Field(default_factory=dict)
+    attendance: list[PanelDayInput] = Field(default_factory=list, max_length=30)
 
     @model_validator(mode="after")
     def _two_chairs(self) -> Self:

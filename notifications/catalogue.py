@@ -90,8 +90,9 @@ CATALOGUE: tuple[MessageType, ...] = (
     _message(
         "summary_statement",
         LAY,
-        "project_title reference statement_url",
-        "to the applicant: the reviewers' plain-language summary is ready",
+        "project_title reference statement statement_url",
+        "to the project team after the panel: the plain-language summary statement (statement: str, "
+        "one paragraph a line) and a link to it",
     ),
     _message(
         "application_not_funded",

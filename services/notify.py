@@ -159,6 +159,24 @@ class Notifier:
                 portal_url=f"{self.public_url}/reviews",
             )
 
+    def summary_statements(self, session: Session, decisions: list[PanelDecision]) -> None:
+        """Each decided application's team is told its summary statement is ready, once per person."""
+        for decision in decisions:
+            if decision.decided_at is None:
+                continue
+            application = decision.application
+            for person in _project_team(application):
+                self.send(
+                    session,
+                    "summary_statement",
+                    person,
+                    f"{application.id}:{person.id}",
+                    project_title=application.title,
+                    reference=application.reference,
+                    statement=decision.summary_statement,
+                    statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
+                )
+
     def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
         application = milestone.award.application
         details = {

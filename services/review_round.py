@@ -222,6 +222,8 @@ def save_review(
     record.overall = review.overall
     record.comment_for_applicant = review.comment_for_applicant
     record.comment_for_panel = review.comment_for_panel
+    record.nominated_for_discussion = review.nominated_for_discussion
+    record.nomination_reason = review.nomination_reason if review.nominated_for_discussion else ""
     if submit:
         record.status, record.submitted_at = ReviewStatus.SUBMITTED, utcnow()
     session.add(record)
@@ -244,6 +246,21 @@ def score_round(session: Session, funding_round: FundingRound) -> list[Applicati
     for application_id, reviewer_id, reviewer_type, overall in rows:
         by_application[application_id].append(ReviewScore(reviewer_id, str(reviewer_type), overall))
     return [score_application(app_id, scores) for app_id, scores in sorted(by_application.items())]
+
+
+def nominated_applications(session: Session, funding_round: FundingRound) -> set[int]:
+    """Applications a reviewer nominated for panel discussion in a submitted review."""
+    return set(
+        session.scalars(
+            select(Assignment.application_id)
+            .join(Review, Review.assignment_id == Assignment.id)
+            .where(
+                Assignment.round_id == funding_round.id,
+                Review.status == ReviewStatus.SUBMITTED,
+                Review.nominated_for_discussion.is_(True),
+            )
+        )
+    )
 
 
 def move_reviewed_to_panel(
@@ -273,11 +290,9 @@ def move_reviewed_to_panel(
         change_status(session, application, S.PANEL, actor=actor, reason="every review is in")
     session.flush()
     at_panel = session.scalars(select(PanelDecision).where(PanelDecision.round_id == funding_round.id)).all()
-    to_discuss = set(
-        discussion_list(
-            [scores[d.application_id] for d in at_panel if d.application_id in scores], nominated=set()
-        )
-    )
+    scored = [scores[d.application_id] for d in at_panel if d.application_id in scores]
+    nominated = nominated_applications(session, funding_round) & {s.application_id for s in scored}
+    to_discuss = set(discussion_list(scored, nominated=nominated))
     for decision in at_panel:
         decision.discussed = decision.application_id in to_discuss
     return sorted(

@@ -25,6 +25,7 @@ from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
     admin_mail,
+    admin_payments,
     auth,
     budget,
     checkins,
@@ -33,8 +34,10 @@ from web.routes import (
     feed,
     final_report,
     project,
+    reviewer_payment,
     reviews,
     rounds,
+    statements,
     submission,
     team,
 )
@@ -109,6 +112,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
     for module in (
         auth,
         admin_mail,
+        admin_payments,
         rounds,
         feed,
         team,
@@ -118,6 +122,8 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         project,
         checkins,
         final_report,
+        statements,
+        reviewer_payment,
         reviews,
         drafting,
     ):

@@ -60,6 +60,8 @@ def form_values(review: Review | None) -> dict[str, str]:
     values.update(
         comment_for_applicant=review.comment_for_applicant,
         comment_for_panel=review.comment_for_panel,
+        nominated_for_discussion="yes" if review.nominated_for_discussion else "",
+        nomination_reason=review.nomination_reason,
         version=str(review.version),
     )
     return values
@@ -83,12 +85,16 @@ def read_review(values: dict[str, str], *, submit: bool) -> ReviewDraftInput:
         "scores": {key: value for key, value in answers.items() if key != OVERALL},
         "comment_for_applicant": values.get("comment_for_applicant", ""),
         "comment_for_panel": values.get("comment_for_panel", ""),
+        "nominated_for_discussion": values.get("nominated_for_discussion") == "yes",
+        "nomination_reason": values.get("nomination_reason", ""),
     }
     data["overall"] = answers.get(OVERALL)
     try:
         review = validated(ReviewDraftInput, data, shown=values)
     except FormRejected as rejected:
-        errors.update({name: msg for name, msg in rejected.errors.items() if name.startswith("comment")})
+        errors.update(
+            {name: msg for name, msg in rejected.errors.items() if name.startswith(("comment", "nomination"))}
+        )
     if errors:
         raise FormRejected(errors, values)
     return ReviewInput.model_validate(review.model_dump()) if submit else review

@@ -46,6 +46,8 @@ def test_external_services_with_real_secrets_are_accepted(monkeypatch: pytest.Mo
         ("COGRANT_DATABASE_URL", "mysql://db/cogrant", "COGRANT_DATABASE_URL"),
         ("COGRANT_SMTP_PORT", "twenty-five", "COGRANT_SMTP_PORT"),
         ("COGRANT_PRESIGN_SECONDS", "1", "COGRANT_PRESIGN_SECONDS"),
+        ("COGRANT_TAX_YEAR_START", "02-30", "COGRANT_TAX_YEAR_START"),
+        ("COGRANT_TAX_YEAR_START", "April", "COGRANT_TAX_YEAR_START"),
     ],
 )
 def test_an_unusable_value_is_named(
@@ -61,3 +63,9 @@ def test_e_mail_links_follow_the_portal_when_only_its_port_is_set(monkeypatch: p
     assert load_settings().public_url == "http://127.0.0.1:8123"
     monkeypatch.setenv("COGRANT_PUBLIC_URL", "https://apply.example.org")
     assert load_settings().public_url == "https://apply.example.org"
+
+
+def test_the_tax_year_starts_on_6_april_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().tax_year_start_month_day == (4, 6)
+    monkeypatch.setenv("COGRANT_TAX_YEAR_START", "07-01")
+    assert load_settings().tax_year_start_month_day == (7, 1)

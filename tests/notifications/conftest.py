@@ -116,6 +116,9 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
         "summary_statement": {
             "project_title": "Memory cafe research",
             "reference": "PF-2026-016",
+            "statement": "Scores run from 1 (best) to 9.\n"
+            "People with lived experience gave it 3.5 on average.\n"
+            "Scientists gave it 4.0 on average.\nReviewer 1: A kind plan. Say how you will pay people.",
             "statement_url": "https://portal.pilotfund.example/statements/16",
         },
         "tranche_released": {

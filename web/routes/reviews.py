@@ -23,6 +23,7 @@ from models.lifecycle import ApplicationStatus
 from models.review import Assignment
 from services.review_round import save_review
 from services.review_tasks import declare_conflict, other_reviews, task_for, tasks_of
+from services.reviewer_payments import record_review_fee
 from web.forms import FormRejected, text_values
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
@@ -39,7 +40,8 @@ SAVED_ELSEWHERE = (
 
 @router.get("/reviews", response_class=HTMLResponse)
 def task_list(request: Request, uow: Uow, person: CurrentPerson) -> Response:
-    return render(request, "reviews.html", tasks=tasks_of(uow.session, person))
+    is_reviewer = person.reviewer_profile is not None
+    return render(request, "reviews.html", tasks=tasks_of(uow.session, person), is_reviewer=is_reviewer)
 
 
 def _show_review(request: Request, uow: Uow, assignment: Assignment, **context: Any) -> HTMLResponse:
@@ -125,6 +127,8 @@ def save(request: Request, assignment_id: int, form: PostedForm, uow: Uow, perso
             submit=submit,
             expected_version=expected_version(values),
         )
+        if submit:
+            record_review_fee(uow.session, assignment.review)
         uow.commit()
     except FormRejected as rejected:
         return _show_review(request, uow, assignment, status_code=400, errors=rejected.errors, values=values)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from models.application_pages import COPRODUCTION_QUESTIONS, PROPOSAL_SECTIONS, WithdrawInput
 from models.lifecycle import STATUSES, ApplicationStatus
+from models.review import PanelDecision
 from services import drafts, intake
 from services.access import application_for, can_edit
 from web.forms import FormRejected, text_values, validated
@@ -78,6 +80,12 @@ def status(request: Request, application_id: int, uow: Uow, person: CurrentPerso
         info=info,
         can_withdraw=info.applicant_can_withdraw and can_edit(uow.session, person, application),
         project_links=project_links(uow.session, application),
+        statement_ready=uow.session.scalar(
+            select(PanelDecision.id).where(
+                PanelDecision.application_id == application.id, PanelDecision.decided_at.is_not(None)
+            )
+        )
+        is not None,
     )
 
 
