@@ -10,22 +10,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.applications import Application
+from models.applications import Application, CoLead
 from models.base import utcnow
 from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
 from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
-from models.review import Assignment, Conflict, PanelDecision, Review
+from models.review import Assignment, Conflict, PanelDecision, Review, unwaived_conflict
 from models.rounds import FundingRound
 from models.schemas import ReviewDraftInput, ReviewInput
 from models.status_change import change_status
 from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
-from reviewers.conflicts import automatic_conflicts
+from reviewers.conflicts import ConflictReason, automatic_conflicts
 from reviewers.roles import ApplicationSlot, ReviewerSlot
 from reviewers.scoring import ApplicationScore, ReviewScore, discussion_list, score_application
 from services.assignment_changes import removed_pairs
+from services.collaborations import collaboration_pairs
 
 S = ApplicationStatus
 
@@ -92,24 +93,34 @@ def assign_round(
         session.scalars(
             select(Application)
             .where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
-            .options(selectinload(Application.co_leads), selectinload(Application.lead_organisation))
+            .options(
+                selectinload(Application.co_leads).selectinload(CoLead.person),
+                selectinload(Application.co_leads).selectinload(CoLead.organisation),
+                selectinload(Application.lead_organisation),
+                selectinload(Application.applicant),
+            )
             .order_by(Application.id)
         )
     )
-    if not applications or _every_panel_full(session, funding_round, applications):
+    if not applications:
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
-    _record_automatic_conflicts(session, application_slots, reviewer_slots)
+    _record_automatic_conflicts(session, funding_round, applications, application_slots, reviewer_slots)
     conflicts = session.scalars(
         select(Conflict).where(Conflict.application_id.in_([a.id for a in applications]))
     )
     declared, waived = set(), set()
     for conflict in conflicts:
         (waived if conflict.waived else declared).add((conflict.application_id, conflict.reviewer_id))
-    existing = {
-        (assignment.application_id, assignment.reviewer_id)
+    # A reviewer with a conflict keeps their task row (and any set-aside review), but not the seat.
+    seated = {
+        (assignment.application_id, assignment.reviewer_id): assignment.reviewer_type
         for assignment in session.scalars(select(Assignment).where(Assignment.round_id == funding_round.id))
+        if (assignment.application_id, assignment.reviewer_id) not in declared
     }
+    existing = set(seated)
+    if _every_panel_full(funding_round, applications, seated):
+        return AssignmentOutcome()
     affinities = _affinities(session, applications)
     result = assign_reviewers(
         application_slots,
@@ -142,15 +153,11 @@ def assign_round(
     return outcome
 
 
-def _every_panel_full(session: Session, funding_round: FundingRound, applications: list[Application]) -> bool:
+def _every_panel_full(
+    funding_round: FundingRound, applications: list[Application], seated: dict[tuple[int, int], str]
+) -> bool:
     """True when a re-run has nothing to add: every application has its whole panel already."""
-    counts = Counter(
-        session.execute(
-            select(Assignment.application_id, Assignment.reviewer_type).where(
-                Assignment.round_id == funding_round.id
-            )
-        ).tuples()
-    )
+    counts = Counter((application_id, kind) for (application_id, _), kind in seated.items())
     makeup = funding_round.panel_makeup()
     return all(
         counts[(application.id, kind)] >= need
@@ -160,13 +167,21 @@ def _every_panel_full(session: Session, funding_round: FundingRound, application
 
 
 def _record_automatic_conflicts(
-    session: Session, applications: list[ApplicationSlot], reviewers: list[ReviewerSlot]
+    session: Session,
+    funding_round: FundingRound,
+    applications: list[Application],
+    application_slots: list[ApplicationSlot],
+    reviewers: list[ReviewerSlot],
 ) -> None:
-    found = automatic_conflicts(applications, reviewers)
+    found = {
+        pair: ConflictReason.COLLABORATION
+        for pair in collaboration_pairs(session, funding_round, applications, {r.id for r in reviewers})
+    }
+    found.update(automatic_conflicts(application_slots, reviewers))  # their reasons are more specific
     known = set(
         session.execute(
             select(Conflict.application_id, Conflict.reviewer_id).where(
-                Conflict.application_id.in_([slot.id for slot in applications])
+                Conflict.application_id.in_([slot.id for slot in application_slots])
             )
         ).tuples()
     )
@@ -237,7 +252,11 @@ def score_round(session: Session, funding_round: FundingRound) -> list[Applicati
     rows = session.execute(
         select(Assignment.application_id, Assignment.reviewer_id, Assignment.reviewer_type, Review.overall)
         .join(Review, Review.assignment_id == Assignment.id)
-        .where(Assignment.round_id == funding_round.id, Review.status == ReviewStatus.SUBMITTED)
+        .where(
+            Assignment.round_id == funding_round.id,
+            Review.status == ReviewStatus.SUBMITTED,
+            ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
+        )
         .order_by(Assignment.application_id, Assignment.reviewer_id)
     ).all()
     by_application: dict[int, list[ReviewScore]] = defaultdict(list)
