@@ -18,6 +18,7 @@ from models.audit import AuditEntry
 from models.enums import ConflictSource
 from models.people import Person
 from models.review import Conflict
+from reviewers.conflicts import ConflictReason
 from services.people import administrators
 
 HOW_FOUND = {
@@ -26,6 +27,12 @@ HOW_FOUND = {
     ConflictSource.AUTOMATIC: "found from a collaboration the reviewer recorded on their profile",
 }
 AUDIT_ENTITY = "conflict"
+
+
+def how_found(conflict: Conflict) -> str:
+    if conflict.source == ConflictSource.AUTOMATIC and conflict.reason != str(ConflictReason.COLLABORATION):
+        return "found when panels were assigned"
+    return HOW_FOUND[conflict.source]
 
 
 class Sender(Protocol):
@@ -88,7 +95,7 @@ def _tell_administrators(
             reviewer_name=reviewer.name,
             reference=application.reference or f"application {application.id}",
             project_title=application.title or "Untitled application",
-            how_found=HOW_FOUND[conflict.source],
+            how_found=how_found(conflict),
             conflict_reason=conflict.reason,
             conflicts_url=f"{notifier.public_url}/admin/conflicts",
         )

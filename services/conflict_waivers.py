@@ -89,8 +89,8 @@ def _set_review_aside(session: Session, conflict: Conflict, *, aside: bool) -> N
     session.flush()
 
 
-def conflicts_register(session: Session) -> list[ConflictRow]:
-    """Every recorded conflict, newest first, with the names an administrator needs."""
+def conflicts_register(session: Session, *, limit: int = 200) -> list[ConflictRow]:
+    """The newest recorded conflicts, with the names an administrator needs."""
     reviewer, approver = aliased(Person), aliased(Person)
     rows = session.execute(
         select(Conflict, Application.reference, Application.title, reviewer.name, approver.name)
@@ -98,6 +98,7 @@ def conflicts_register(session: Session) -> list[ConflictRow]:
         .join(reviewer, reviewer.id == Conflict.reviewer_id)
         .outerjoin(approver, approver.id == Conflict.waived_by_id)
         .order_by(Conflict.id.desc())
+        .limit(limit)
     ).all()
     return [
         ConflictRow(

@@ -18,13 +18,16 @@ from starlette_wtf import CSRFProtectMiddleware
 
 from cogrant.composition import App
 from services.access import INVITATION_SALT
+from services.reviewer_invitations import invitation_signer
 from services.sign_in import LinkSigner
 from storage.documents import DocumentStore
 from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
+    admin_conflicts,
     admin_mail,
+    admin_reviewers,
     auth,
     budget,
     checkins,
@@ -33,6 +36,7 @@ from web.routes import (
     feed,
     final_report,
     project,
+    reviewer_profile,
     reviews,
     rounds,
     submission,
@@ -87,6 +91,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         app=app,
         sign_in_links=LinkSigner(_derived(secret, "sign-in")),
         invitation_links=LinkSigner(_derived(secret, "invitation"), salt=INVITATION_SALT),
+        reviewer_invitation_links=invitation_signer(secret),
         download_store=_download_store(app),
         start_intake=start_intake or prefect_intake_starter(app),
         max_upload_bytes=settings.upload_max_mb * 1024 * 1024,
@@ -109,6 +114,9 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
     for module in (
         auth,
         admin_mail,
+        admin_reviewers,
+        admin_conflicts,
+        reviewer_profile,
         rounds,
         feed,
         team,

@@ -74,6 +74,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("no_conflict_confirmed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("reviewer_profile") as batch:
         batch.add_column(sa.Column("onboarded_at", sa.DateTime(timezone=True), nullable=True))
+    # Reviewers already in the pool set up before onboarding existed: they are not sent through it.
+    op.execute("UPDATE reviewer_profile SET onboarded_at = created_at")
 
 
 def downgrade() -> None:
