@@ -40,7 +40,12 @@ KEY_FACTS = {
         "17 April 2026",
         "https://portal.pilotfund.example/reviews",
     ],
-    "review_overdue": ["Spring 2026", "1 review", "17 April 2026", "https://portal.pilotfund.example/reviews"],
+    "review_overdue": [
+        "Spring 2026",
+        "1 review",
+        "17 April 2026",
+        "https://portal.pilotfund.example/reviews",
+    ],
     "conflict_declared": ["Dr Lee Park", "PF-2026-016", "co-wrote a paper", "/admin/conflicts"],
     "summary_statement": ["Memory cafe research", "PF-2026-016", "/statements/16"],
     "tranche_released": ["£8,000", "payment number 2", "First community workshop", "PF-2026-017"],
