@@ -30,7 +30,7 @@ class OwnProfileInput(Strict):
     topics: Phrases = Field(default_factory=list)
     lived_experience_areas: Phrases = Field(default_factory=list)
     organisation: ShortText = ""
-    available: bool = True
+    available: bool
     max_load: int = Field(default=6, ge=1, le=12)
     statement: PlainText = Field(default="", max_length=2000)
 
