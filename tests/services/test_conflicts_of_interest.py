@@ -249,3 +249,23 @@ def test_waivers_need_the_confirmation_and_a_reason_and_every_change_is_logged(
     ]
     assert trail[2][2] == "Panel chair agreed (was: Only expert on this rare illness)"
     assert trail[3][1] == admin.email and "Another expert joined the pool" in trail[3][2]
+
+
+def test_an_administrator_can_pin_a_replacement_for_a_conflicted_reviewer(session: Session) -> None:
+    funding_round, application, _ = _round(session)
+    assign_round(session, funding_round, now=utcnow(), actor="test")
+    panel = _panel(session, application.id)
+    leaving = next(r for r, a in panel.items() if a.reviewer_type == SCI)
+    declare_conflict(
+        session, session.get(Person, leaving), panel[leaving].id, has_conflict=True, reason="Friend"
+    )
+    spare = next(p for p in _round(session)[2] if p.reviewer_profile.reviewer_type == SCI)
+    pinned = pin_reviewer(
+        session, funding_round, application_id=application.id, reviewer_id=spare.id, now=utcnow()
+    )
+    assert pinned.source == "manual"
+    with pytest.raises(DomainError, match="already has its 2 scientist reviewers"):
+        other = make_reviewer(session, SCI)
+        pin_reviewer(
+            session, funding_round, application_id=application.id, reviewer_id=other.id, now=utcnow()
+        )
