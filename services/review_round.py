@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.applications import Application, CoLead
+from models.applications import Application
 from models.base import utcnow
 from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
 from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
@@ -93,12 +93,7 @@ def assign_round(
         session.scalars(
             select(Application)
             .where(Application.round_id == funding_round.id, Application.status == S.IN_REVIEW)
-            .options(
-                selectinload(Application.co_leads).selectinload(CoLead.person),
-                selectinload(Application.co_leads).selectinload(CoLead.organisation),
-                selectinload(Application.lead_organisation),
-                selectinload(Application.applicant),
-            )
+            .options(selectinload(Application.co_leads), selectinload(Application.lead_organisation))
             .order_by(Application.id)
         )
     )
@@ -106,17 +101,23 @@ def assign_round(
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
     _record_automatic_conflicts(session, funding_round, applications, application_slots, reviewer_slots)
-    conflicts = session.scalars(
-        select(Conflict).where(Conflict.application_id.in_([a.id for a in applications]))
+    conflicts = session.execute(
+        select(Conflict.application_id, Conflict.reviewer_id, Conflict.waived_by_id).where(
+            Conflict.application_id.in_([a.id for a in applications])
+        )
     )
     declared, waived = set(), set()
-    for conflict in conflicts:
-        (waived if conflict.waived else declared).add((conflict.application_id, conflict.reviewer_id))
+    for application_id, reviewer_id, waived_by_id in conflicts:
+        (declared if waived_by_id is None else waived).add((application_id, reviewer_id))
     # A reviewer with a conflict keeps their task row (and any set-aside review), but not the seat.
     seated = {
-        (assignment.application_id, assignment.reviewer_id): assignment.reviewer_type
-        for assignment in session.scalars(select(Assignment).where(Assignment.round_id == funding_round.id))
-        if (assignment.application_id, assignment.reviewer_id) not in declared
+        (application_id, reviewer_id): kind
+        for application_id, reviewer_id, kind in session.execute(
+            select(Assignment.application_id, Assignment.reviewer_id, Assignment.reviewer_type).where(
+                Assignment.round_id == funding_round.id
+            )
+        )
+        if (application_id, reviewer_id) not in declared
     }
     existing = set(seated)
     if _every_panel_full(funding_round, applications, seated):
@@ -175,7 +176,9 @@ def _record_automatic_conflicts(
 ) -> None:
     found = {
         pair: ConflictReason.COLLABORATION
-        for pair in collaboration_pairs(session, funding_round, applications, {r.id for r in reviewers})
+        for pair in collaboration_pairs(
+            session, funding_round, [a.id for a in applications], {r.id for r in reviewers}
+        )
     }
     found.update(automatic_conflicts(application_slots, reviewers))  # their reasons are more specific
     known = set(
