@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.applications import Application
 from models.base import utcnow
-from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
+from models.enums import AssignmentSource, ReviewerType, ReviewStatus
 from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
@@ -22,11 +22,10 @@ from models.schemas import ReviewDraftInput, ReviewInput
 from models.status_change import change_status
 from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
-from reviewers.conflicts import ConflictReason, automatic_conflicts
 from reviewers.roles import ApplicationSlot, ReviewerSlot
 from reviewers.scoring import ApplicationScore, ReviewScore, discussion_list, score_application
 from services.assignment_changes import removed_pairs
-from services.collaborations import collaboration_pairs
+from services.round_conflicts import gather_conflicts
 
 S = ApplicationStatus
 
@@ -100,35 +99,17 @@ def assign_round(
     if not applications:
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
-    _record_automatic_conflicts(session, funding_round, applications, application_slots, reviewer_slots)
-    conflicts = session.execute(
-        select(Conflict.application_id, Conflict.reviewer_id, Conflict.waived_by_id).where(
-            Conflict.application_id.in_([a.id for a in applications])
-        )
-    )
-    declared, waived = set(), set()
-    for application_id, reviewer_id, waived_by_id in conflicts:
-        (declared if waived_by_id is None else waived).add((application_id, reviewer_id))
-    # A reviewer with a conflict keeps their task row (and any set-aside review), but not the seat.
-    seated = {
-        (application_id, reviewer_id): kind
-        for application_id, reviewer_id, kind in session.execute(
-            select(Assignment.application_id, Assignment.reviewer_id, Assignment.reviewer_type).where(
-                Assignment.round_id == funding_round.id
-            )
-        )
-        if (application_id, reviewer_id) not in declared
-    }
-    existing = set(seated)
-    if _every_panel_full(funding_round, applications, seated):
+    conflicts = gather_conflicts(session, funding_round, application_slots, reviewer_slots)
+    existing = set(conflicts.seated)
+    if _every_panel_full(funding_round, applications, conflicts.seated):
         return AssignmentOutcome()
     affinities = _affinities(session, applications)
     result = assign_reviewers(
         application_slots,
         reviewer_slots,
         panel_makeup=funding_round.panel_makeup(),
-        conflicts=declared,
-        waived=waived,
+        conflicts=conflicts.declared,
+        waived=conflicts.waived,
         affinities=affinities,
         fixed=existing,
         forbidden=removed_pairs(session, funding_round),
@@ -165,40 +146,6 @@ def _every_panel_full(
         for application in applications
         for kind, need in makeup.items()
     )
-
-
-def _record_automatic_conflicts(
-    session: Session,
-    funding_round: FundingRound,
-    applications: list[Application],
-    application_slots: list[ApplicationSlot],
-    reviewers: list[ReviewerSlot],
-) -> None:
-    found = {
-        pair: ConflictReason.COLLABORATION
-        for pair in collaboration_pairs(
-            session, funding_round, [a.id for a in applications], {r.id for r in reviewers}
-        )
-    }
-    found.update(automatic_conflicts(application_slots, reviewers))  # their reasons are more specific
-    known = set(
-        session.execute(
-            select(Conflict.application_id, Conflict.reviewer_id).where(
-                Conflict.application_id.in_([slot.id for slot in application_slots])
-            )
-        ).tuples()
-    )
-    for (application_id, reviewer_id), reason in sorted(found.items()):
-        if (application_id, reviewer_id) not in known:
-            session.add(
-                Conflict(
-                    application_id=application_id,
-                    reviewer_id=reviewer_id,
-                    source=ConflictSource.AUTOMATIC,
-                    reason=str(reason),
-                )
-            )
-    session.flush()
 
 
 def save_review(

@@ -106,8 +106,8 @@ def invitations(session: Session, *, limit: int = 200) -> list[ReviewerInvitatio
 
 
 def needs_onboarding(session: Session, person: Person) -> bool:
-    onboarded = session.scalar(
+    """In the reviewer pool, but has not saved their profile yet."""
+    row = session.execute(
         select(ReviewerProfile.onboarded_at).where(ReviewerProfile.person_id == person.id)
-    )
-    has_profile = session.scalar(select(ReviewerProfile.id).where(ReviewerProfile.person_id == person.id))
-    return has_profile is not None and onboarded is None
+    ).first()
+    return row is not None and row.onboarded_at is None
