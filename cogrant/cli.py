@@ -1,4 +1,5 @@
-"""Responsible for the `cogrant` command line: `up`, `demo`, `migrate`, `assign` and `admin`."""
+"""Responsible for the `cogrant` command line: `up`, `demo`, `migrate`, `assign`, `admin` and
+`invite-reviewer` (cogrant.reviewer_commands)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cogrant import reviewer_commands
 from cogrant.composition import App, build_app
 from cogrant.config import Settings, load_settings
 from cogrant.stack.embedded import EmbeddedStack, StackEndpoints
@@ -319,6 +321,7 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("email")
     admin.add_argument("--name", help="their name, if they are new to cogrant")
     admin.set_defaults(run=command_admin)
+    reviewer_commands.add_parser(commands)
     return root
 
 

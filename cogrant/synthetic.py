@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application
 from models.awards import Award, CheckIn, Milestone
+from models.base import utcnow
 from models.enums import BudgetCategory, MilestoneProgress, OrganisationKind, ReviewerType, Role
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
@@ -129,6 +130,7 @@ def _reviewers(session: Session, *, count: int, load: int, rng: random.Random) -
                 topics=topics,
                 max_load=load,
                 training_completed=True,
+                onboarded_at=utcnow(),  # a synthetic profile is complete: no onboarding page
                 statement=f"I care about {topics[0]} and {rng.choice(GROUPS)}.",
                 lived_experience_areas=[topics[0]] if reviewer_type == ReviewerType.LIVED_EXPERIENCE else [],
             )

@@ -15,6 +15,7 @@ from flows.funder_reports import round_reports
 from flows.intake import intake
 from flows.notifications import daily_digest, send_notifications
 from flows.review import panel, review_round
+from flows.review_reminders import review_reminders
 
 TAGS = ["cogrant"]
 # Module paths ("flows.award.award"), not file paths: runs load the installed package from any directory.
@@ -34,6 +35,12 @@ def deployments() -> list[RunnerDeployment]:
             cron="0 7 * * *",
             **BY_MODULE,
             description="Assign joint panels and gather reviews in (daily)",
+        ),
+        review_reminders.to_deployment(
+            name="review-reminders",
+            cron="30 7 * * *",
+            **BY_MODULE,
+            description="Remind reviewers 3 days before reviews are due, and once when late (daily)",
         ),
         panel.to_deployment(
             name="panel",

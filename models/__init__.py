@@ -10,7 +10,14 @@ from models.base import Base
 from models.lifecycle import ApplicationStatus
 from models.notification_preference import NotificationPreference
 from models.outbox import OutboxMessage
-from models.people import Organisation, Person, ReviewerProfile, RoleGrant
+from models.people import (
+    Collaboration,
+    Organisation,
+    Person,
+    ReviewerInvitation,
+    ReviewerProfile,
+    RoleGrant,
+)
 from models.portal import Access, ApplicationAccess, SignInToken
 from models.review import Assignment, AssignmentRemoval, Conflict, PanelAttendance, PanelDecision, Review
 from models.rounds import FundingRound
@@ -29,6 +36,7 @@ __all__ = [
     "CheckIn",
     "CloseOutReport",
     "CoLead",
+    "Collaboration",
     "Conflict",
     "Document",
     "FundingRound",
@@ -42,6 +50,7 @@ __all__ = [
     "Payment",
     "Person",
     "Review",
+    "ReviewerInvitation",
     "ReviewerProfile",
     "RoleGrant",
     "SignInToken",

@@ -50,11 +50,21 @@ class DocumentPurpose(StrEnum):
 class ReviewStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    SET_ASIDE = "set_aside"  # submitted, then a conflict was declared: the text is kept, never counted
 
 
 class ConflictSource(StrEnum):
     AUTOMATIC = "automatic"
-    DECLARED = "declared"
+    DECLARED = "declared"  # before opening the application
+    AFTER_REVIEW = "after_review"  # when submitting the review
+
+
+class CollaborationKind(StrEnum):
+    """How a reviewer worked with someone; each one within 3 years is a conflict of interest."""
+
+    CO_AUTHORED = "co_authored"
+    COLLABORATED = "collaborated"
+    PAID_PARTNER = "paid_partner"
 
 
 class AssignmentSource(StrEnum):

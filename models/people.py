@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at, intpk
-from models.enums import OrganisationKind, PaymentPreference, ReviewerType, Role
+from models.enums import CollaborationKind, OrganisationKind, PaymentPreference, ReviewerType, Role
 
 
 class Organisation(Base):
@@ -79,6 +79,43 @@ class ReviewerProfile(Base):
     public_sector_salaried: Mapped[bool] = mapped_column(default=False)
     payment_choice_updated_at: Mapped[dt.datetime | None]
     fee_per_review: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    # When the reviewer first saved their profile; before that, signing in leads to the onboarding page.
+    onboarded_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     person: Mapped[Person] = relationship(back_populates="reviewer_profile", foreign_keys=[person_id])
+
+
+class Collaboration(Base):
+    """A reviewer's own record of working with a person or an organisation, and when they last did.
+
+    An application naming that person or organisation within 3 years before its round is a conflict.
+    """
+
+    __tablename__ = "collaboration"
+
+    id: Mapped[intpk]
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[CollaborationKind] = mapped_column(Enum(CollaborationKind, native_enum=False, length=20))
+    person_name: Mapped[str | None] = mapped_column(String(200))
+    person_email: Mapped[str | None] = mapped_column(String(254))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    last_worked_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[created_at]
+
+
+class ReviewerInvitation(Base):
+    """An administrator asked this person to review in this round; one e-mail per person and round."""
+
+    __tablename__ = "reviewer_invitation"
+    __table_args__ = (UniqueConstraint("person_id", "round_id"),)
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("funding_round.id"))
+    reviewer_type: Mapped[ReviewerType] = mapped_column(Enum(ReviewerType, native_enum=False, length=40))
+    invited_by: Mapped[str] = mapped_column(String(200))
+    sign_in_token_id: Mapped[int] = mapped_column(ForeignKey("sign_in_token.id"))
+    created_at: Mapped[created_at]
+
+    person: Mapped[Person] = relationship()

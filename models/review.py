@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, Exists, ForeignKey, Text, UniqueConstraint, exists
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.applications import Application
@@ -25,11 +25,21 @@ class Conflict(Base):
     reason: Mapped[str] = mapped_column(Text)
     waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     waiver_reason: Mapped[str | None] = mapped_column(Text)
+    waived_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     @property
     def waived(self) -> bool:
         return self.waived_by_id is not None
+
+
+def unwaived_conflict(application_id: Any, reviewer_id: Any) -> Exists:
+    """SQL: this (application, reviewer) pair has a conflict of interest that is not waived."""
+    return exists().where(
+        Conflict.application_id == application_id,
+        Conflict.reviewer_id == reviewer_id,
+        Conflict.waived_by_id.is_(None),
+    )
 
 
 class Assignment(Base):
@@ -86,6 +96,8 @@ class Review(Base):
         Enum(ReviewStatus, native_enum=False, length=20), default=ReviewStatus.DRAFT
     )
     submitted_at: Mapped[dt.datetime | None]
+    # When the reviewer confirmed, on submitting, that they still have no conflict of interest.
+    no_conflict_confirmed_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

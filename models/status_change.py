@@ -21,7 +21,7 @@ from models.base import utcnow
 from models.enums import AwardStatus, Recommendation, ReviewStatus
 from models.errors import GuardFailed, IllegalTransition
 from models.lifecycle import TRANSITIONS, ApplicationStatus
-from models.review import Assignment, PanelDecision, Review
+from models.review import Assignment, PanelDecision, Review, unwaived_conflict
 
 S = ApplicationStatus
 Guard = Callable[[Session, Application], list[str]]
@@ -79,7 +79,11 @@ def _enough_reviews(session: Session, application: Application) -> list[str]:
         session.scalars(
             select(Assignment.reviewer_type)
             .join(Review, Review.assignment_id == Assignment.id)
-            .where(Assignment.application_id == application.id, Review.status == ReviewStatus.SUBMITTED)
+            .where(
+                Assignment.application_id == application.id,
+                Review.status == ReviewStatus.SUBMITTED,
+                ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
+            )
         )
     )
     return [

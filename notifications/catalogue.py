@@ -88,6 +88,18 @@ CATALOGUE: tuple[MessageType, ...] = (
         "to a reviewer: open_tasks (int) reviews still to finish",
     ),
     _message(
+        "review_overdue",
+        LAY,
+        "round_name due_date tasks_url open_tasks",
+        "to a reviewer: open_tasks (int) reviews are past their due date",
+    ),
+    _message(
+        "conflict_declared",
+        STAFF,
+        "reviewer_name reference project_title how_found conflict_reason conflicts_url",
+        "to administrators: a reviewer has a conflict of interest, found after the assignment",
+    ),
+    _message(
         "summary_statement",
         LAY,
         "project_title reference statement statement_url",

@@ -21,6 +21,7 @@ class ConflictReason(StrEnum):
 
     NAMED_ON_APPLICATION = "named on the application"
     SAME_ORGANISATION = "same organisation"
+    COLLABORATION = "worked with someone named on it in the last 3 years"
     DECLARED = "declared"
 
 

@@ -19,7 +19,7 @@ from models.enums import AssignmentSource, ReviewerType
 from models.errors import DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import ReviewerProfile
-from models.review import Assignment, AssignmentRemoval, Conflict
+from models.review import Assignment, AssignmentRemoval, Conflict, unwaived_conflict
 from models.rounds import FundingRound
 from reviewers.roles import type_label
 
@@ -50,8 +50,13 @@ def pin_reviewer(
         )
     kind = ReviewerType(profile.reviewer_type)
     need = funding_round.panel_makeup().get(str(kind), 0)
-    seats = Counter(
-        session.scalars(select(Assignment.reviewer_type).where(Assignment.application_id == application_id))
+    seats = Counter(  # a reviewer with a conflict keeps their task row but not the seat
+        session.scalars(
+            select(Assignment.reviewer_type).where(
+                Assignment.application_id == application_id,
+                ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
+            )
+        )
     )
     if seats[kind] >= need:
         raise DomainError(

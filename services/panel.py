@@ -13,7 +13,7 @@ from models.enums import Recommendation, ReviewerType, ReviewStatus
 from models.errors import DomainError
 from models.lifecycle import ApplicationStatus
 from models.people import ReviewerProfile
-from models.review import Assignment, PanelDecision, Review
+from models.review import Assignment, PanelDecision, Review, unwaived_conflict
 from models.rounds import FundingRound
 from models.schemas import PanelInput
 from models.status_change import change_status
@@ -104,6 +104,7 @@ def summary_statement(session: Session, decision: PanelDecision) -> str:
             Assignment.application_id == decision.application_id,
             Review.status == ReviewStatus.SUBMITTED,
             Review.comment_for_applicant != "",
+            ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
         )
         .order_by(Assignment.reviewer_type, Review.id)
     ).all()

@@ -65,8 +65,12 @@ def grant_role(session: Session, person: Person, role: Role) -> None:
         return
     # A person this session made can hold no role it has not granted itself, so there is nothing to ask.
     made_here = ("made here", person) in _known(session)
-    held = person.id is not None and not made_here and session.scalar(
-        select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+    held = (
+        person.id is not None
+        and not made_here
+        and session.scalar(
+            select(RoleGrant.id).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+        )
     )
     if not held:
         session.add(RoleGrant(person=person, role=role))

@@ -12,20 +12,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.applications import Application
 from models.base import utcnow
-from models.enums import AssignmentSource, ConflictSource, ReviewerType, ReviewStatus
+from models.enums import AssignmentSource, ReviewerType, ReviewStatus
 from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person, ReviewerProfile
-from models.review import Assignment, Conflict, PanelDecision, Review
+from models.review import Assignment, Conflict, PanelDecision, Review, unwaived_conflict
 from models.rounds import FundingRound
 from models.schemas import ReviewDraftInput, ReviewInput
 from models.status_change import change_status
 from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
-from reviewers.conflicts import automatic_conflicts
 from reviewers.roles import ApplicationSlot, ReviewerSlot
 from reviewers.scoring import ApplicationScore, ReviewScore, discussion_list, score_application
 from services.assignment_changes import removed_pairs
+from services.round_conflicts import gather_conflicts
 
 S = ApplicationStatus
 
@@ -96,27 +96,20 @@ def assign_round(
             .order_by(Application.id)
         )
     )
-    if not applications or _every_panel_full(session, funding_round, applications):
+    if not applications:
         return AssignmentOutcome()
     application_slots, reviewer_slots = _slots(session, applications)
-    _record_automatic_conflicts(session, application_slots, reviewer_slots)
-    conflicts = session.scalars(
-        select(Conflict).where(Conflict.application_id.in_([a.id for a in applications]))
-    )
-    declared, waived = set(), set()
-    for conflict in conflicts:
-        (waived if conflict.waived else declared).add((conflict.application_id, conflict.reviewer_id))
-    existing = {
-        (assignment.application_id, assignment.reviewer_id)
-        for assignment in session.scalars(select(Assignment).where(Assignment.round_id == funding_round.id))
-    }
+    conflicts = gather_conflicts(session, funding_round, application_slots, reviewer_slots)
+    existing = set(conflicts.seated)
+    if _every_panel_full(funding_round, applications, conflicts.seated):
+        return AssignmentOutcome()
     affinities = _affinities(session, applications)
     result = assign_reviewers(
         application_slots,
         reviewer_slots,
         panel_makeup=funding_round.panel_makeup(),
-        conflicts=declared,
-        waived=waived,
+        conflicts=conflicts.declared,
+        waived=conflicts.waived,
         affinities=affinities,
         fixed=existing,
         forbidden=removed_pairs(session, funding_round),
@@ -142,45 +135,17 @@ def assign_round(
     return outcome
 
 
-def _every_panel_full(session: Session, funding_round: FundingRound, applications: list[Application]) -> bool:
+def _every_panel_full(
+    funding_round: FundingRound, applications: list[Application], seated: dict[tuple[int, int], str]
+) -> bool:
     """True when a re-run has nothing to add: every application has its whole panel already."""
-    counts = Counter(
-        session.execute(
-            select(Assignment.application_id, Assignment.reviewer_type).where(
-                Assignment.round_id == funding_round.id
-            )
-        ).tuples()
-    )
+    counts = Counter((application_id, kind) for (application_id, _), kind in seated.items())
     makeup = funding_round.panel_makeup()
     return all(
         counts[(application.id, kind)] >= need
         for application in applications
         for kind, need in makeup.items()
     )
-
-
-def _record_automatic_conflicts(
-    session: Session, applications: list[ApplicationSlot], reviewers: list[ReviewerSlot]
-) -> None:
-    found = automatic_conflicts(applications, reviewers)
-    known = set(
-        session.execute(
-            select(Conflict.application_id, Conflict.reviewer_id).where(
-                Conflict.application_id.in_([slot.id for slot in applications])
-            )
-        ).tuples()
-    )
-    for (application_id, reviewer_id), reason in sorted(found.items()):
-        if (application_id, reviewer_id) not in known:
-            session.add(
-                Conflict(
-                    application_id=application_id,
-                    reviewer_id=reviewer_id,
-                    source=ConflictSource.AUTOMATIC,
-                    reason=str(reason),
-                )
-            )
-    session.flush()
 
 
 def save_review(
@@ -239,7 +204,11 @@ def score_round(session: Session, funding_round: FundingRound) -> list[Applicati
     rows = session.execute(
         select(Assignment.application_id, Assignment.reviewer_id, Assignment.reviewer_type, Review.overall)
         .join(Review, Review.assignment_id == Assignment.id)
-        .where(Assignment.round_id == funding_round.id, Review.status == ReviewStatus.SUBMITTED)
+        .where(
+            Assignment.round_id == funding_round.id,
+            Review.status == ReviewStatus.SUBMITTED,
+            ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
+        )
         .order_by(Assignment.application_id, Assignment.reviewer_id)
     ).all()
     by_application: dict[int, list[ReviewScore]] = defaultdict(list)

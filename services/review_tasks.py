@@ -19,7 +19,8 @@ from models.enums import ConflictSource, ReviewerType, ReviewStatus
 from models.errors import NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person
-from models.review import Assignment, Conflict, Review
+from models.review import Assignment, Conflict, Review, unwaived_conflict
+from services.conflict_records import Sender, record_conflict
 
 
 class TaskState(StrEnum):
@@ -97,22 +98,27 @@ def task_for(session: Session, reviewer: Person, assignment_id: int) -> Assignme
 
 
 def declare_conflict(
-    session: Session, reviewer: Person, assignment_id: int, *, has_conflict: bool, reason: str = ""
+    session: Session,
+    reviewer: Person,
+    assignment_id: int,
+    *,
+    has_conflict: bool,
+    reason: str = "",
+    notifier: Sender | None = None,
 ) -> Assignment:
-    """Record the reviewer's answer. A conflict is recorded (un-waiving any waiver) and ends their access."""
+    """Record the reviewer's answer. A conflict is recorded (ending any waiver), ends their access, and is
+    told to administrators when a notifier is given."""
     assignment = task_for(session, reviewer, assignment_id)
     assignment.conflict_declared_at = utcnow()
     if has_conflict:
-        conflict = session.scalar(
-            select(Conflict).where(
-                Conflict.application_id == assignment.application_id, Conflict.reviewer_id == reviewer.id
-            )
+        record_conflict(
+            session,
+            application_id=assignment.application_id,
+            reviewer=reviewer,
+            source=ConflictSource.DECLARED,
+            reason=reason,
+            notifier=notifier,
         )
-        if conflict is None:
-            conflict = Conflict(application_id=assignment.application_id, reviewer_id=reviewer.id)
-            session.add(conflict)
-        conflict.source, conflict.reason = ConflictSource.DECLARED, reason
-        conflict.waived_by_id, conflict.waiver_reason = None, None
     session.flush()
     return assignment
 
@@ -132,6 +138,7 @@ def other_reviews(session: Session, assignment: Assignment) -> list[OtherReview]
             Assignment.application_id == assignment.application_id,
             Assignment.id != assignment.id,
             Review.status == ReviewStatus.SUBMITTED,
+            ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
         )
         .order_by(Review.submitted_at, Review.id)
     ).all()

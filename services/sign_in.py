@@ -73,19 +73,23 @@ def queue_email(
     )
 
 
+def issue_sign_in_token(session: Session, person: Person, *, minutes: int) -> tuple[SignInToken, str]:
+    """A new one-time link's row and its secret nonce (only the nonce's hash is stored)."""
+    nonce = secrets.token_urlsafe(32)
+    token = SignInToken(
+        person=person, nonce_sha256=nonce_hash(nonce), expires_at=utcnow() + dt.timedelta(minutes=minutes)
+    )
+    session.add(token)
+    session.flush()
+    return token, nonce
+
+
 def send_sign_in_link(
     session: Session, *, email: str, notifier: Notifier, signer: LinkSigner, name: str | None = None
 ) -> SignInToken:
     """Queue a sign-in e-mail (in the caller's transaction); a new address becomes a new person."""
     person = get_or_create_person(session, name=name or email.split("@")[0], email=email)
-    nonce = secrets.token_urlsafe(32)
-    token = SignInToken(
-        person=person,
-        nonce_sha256=nonce_hash(nonce),
-        expires_at=utcnow() + dt.timedelta(minutes=SIGN_IN_MINUTES),
-    )
-    session.add(token)
-    session.flush()
+    token, nonce = issue_sign_in_token(session, person, minutes=SIGN_IN_MINUTES)
     queue_email(
         session,
         notifier,
@@ -98,15 +102,17 @@ def send_sign_in_link(
     return token
 
 
-def redeem_sign_in_link(session: Session, *, token: str, signer: LinkSigner) -> Person:
+def redeem_sign_in_link(
+    session: Session, *, token: str, signer: LinkSigner, minutes: int = SIGN_IN_MINUTES
+) -> Person:
     """The person the link signs in; it can be used once only."""
-    row_id, nonce = signer.read(token, max_age_seconds=SIGN_IN_MINUTES * 60)
+    row_id, nonce = signer.read(token, max_age_seconds=minutes * 60)
     row = session.get(SignInToken, row_id)
     if row is None or not hmac.compare_digest(row.nonce_sha256, nonce_hash(nonce)):
         raise LinkNotUsable("We do not recognise this link. Ask for a new one.")
     now = utcnow()
     if row.expires_at <= now:
-        raise LinkNotUsable("This link has expired. Links work for 30 minutes. Ask for a new one.")
+        raise LinkNotUsable(f"This link has expired. {_lifetime(minutes)} Ask for a new one.")
     claimed = session.execute(
         update(SignInToken)
         .where(SignInToken.id == row_id, SignInToken.used_at.is_(None))
@@ -116,3 +122,9 @@ def redeem_sign_in_link(session: Session, *, token: str, signer: LinkSigner) -> 
     if claimed.rowcount != 1:
         raise LinkNotUsable("This link has been used already. Each link works once. Ask for a new one.")
     return row.person
+
+
+def _lifetime(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        return f"Links like this work for {minutes // (24 * 60)} days."
+    return f"Links work for {minutes} minutes."

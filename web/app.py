@@ -18,14 +18,17 @@ from starlette_wtf import CSRFProtectMiddleware
 
 from cogrant.composition import App
 from services.access import INVITATION_SALT
+from services.reviewer_invitations import invitation_signer
 from services.sign_in import LinkSigner
 from storage.documents import DocumentStore
 from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
+    admin_conflicts,
     admin_mail,
     admin_payments,
+    admin_reviewers,
     auth,
     budget,
     checkins,
@@ -35,6 +38,7 @@ from web.routes import (
     final_report,
     project,
     reviewer_payment,
+    reviewer_profile,
     reviews,
     rounds,
     statements,
@@ -90,6 +94,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         app=app,
         sign_in_links=LinkSigner(_derived(secret, "sign-in")),
         invitation_links=LinkSigner(_derived(secret, "invitation"), salt=INVITATION_SALT),
+        reviewer_invitation_links=invitation_signer(secret),
         download_store=_download_store(app),
         start_intake=start_intake or prefect_intake_starter(app),
         max_upload_bytes=settings.upload_max_mb * 1024 * 1024,
@@ -113,6 +118,9 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         auth,
         admin_mail,
         admin_payments,
+        admin_reviewers,
+        admin_conflicts,
+        reviewer_profile,
         rounds,
         feed,
         team,

@@ -11,10 +11,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from starlette_wtf.csrf import csrf_token
 
 from cogrant.composition import App
 from models.lifecycle import applicant_label
+from models.people import ReviewerProfile
 from notifications.rendering import long_date
 from services.people import is_administrator
 from services.readability import ADVISED_MAX_READING_AGE
@@ -42,17 +44,20 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     person_id = request.session.get("person_id")
     context["signed_in"] = person_id is not None
     app = request.app.state.portal.app
-    context["is_administrator"] = isinstance(person_id, int) and _holds_admin_role(app, person_id)
+    roles = _roles(app, person_id) if isinstance(person_id, int) else (False, False)
+    context["is_administrator"], context["is_reviewer"] = roles
     settings = app.settings
     context.setdefault("funder_name", settings.funder_name)
     context.setdefault("contact_email", settings.contact_email)
     return templates().TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _holds_admin_role(app: App, person_id: int) -> bool:
-    """Asked in a session of its own: error pages are rendered after the request's session has closed."""
+def _roles(app: App, person_id: int) -> tuple[bool, bool]:
+    """(administrator, in the reviewer pool), asked in a session of its own: error pages are rendered
+    after the request's session has closed."""
     with app.sessions() as session:
-        return is_administrator(session, person_id)
+        in_pool = session.scalar(select(ReviewerProfile.id).where(ReviewerProfile.person_id == person_id))
+        return is_administrator(session, person_id), in_pool is not None
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -48,6 +48,7 @@ class Portal:
     app: App
     sign_in_links: LinkSigner
     invitation_links: LinkSigner
+    reviewer_invitation_links: LinkSigner
     download_store: DocumentStore  # signs URLs for the S3 endpoint browsers can reach
     start_intake: IntakeStarter
     max_upload_bytes: int

@@ -3,6 +3,8 @@
 Each criterion is one radio group named `score_<key>` with the values 1-9 and "cant_judge"; the overall
 score, `score_overall`, is 1-9 only, so an unanswered one (None) is never mistaken for "can't judge". A
 draft may leave questions unanswered; submitting needs every one answered.
+Submitting also asks again about conflicts of interest (`conflict_after`: "none" or "conflict", with
+`conflict_after_reason`); with a conflict the review may be partial, as it will be set aside.
 What was typed always goes back to the page, so nothing is lost when a save is refused.
 """
 
@@ -16,6 +18,7 @@ from reviewers.scoring import CRITERIA, SCORE_LABELS
 from web.forms import FormRejected, validated
 
 CANT_JUDGE = "cant_judge"
+CONFIRM, CONFIRM_REASON = "conflict_after", "conflict_after_reason"
 OVERALL = "overall"
 SCORES: list[tuple[str, str]] = [(str(n), f"{n}: {label}") for n, label in SCORE_LABELS.items()]
 
@@ -107,3 +110,35 @@ def _ask(question: Question) -> str:
 def expected_version(values: dict[str, str]) -> int:
     given = values.get("version", "")
     return int(given) if given.isdigit() else -1  # a missing or altered version never matches
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    has_conflict: bool
+    reason: str = ""
+
+
+def read_submission(values: dict[str, str], *, submit: bool) -> tuple[ReviewDraftInput, Confirmation | None]:
+    """The review and, when submitting, the answer to the conflict question asked again; FormRejected
+    with every problem at once (the question comes last on the page, so its errors do too)."""
+    errors: dict[str, str] = {}
+    confirmation = None
+    if submit:
+        answer, reason = values.get(CONFIRM, ""), values.get(CONFIRM_REASON, "")
+        if answer not in {"none", "conflict"}:
+            errors[CONFIRM] = "Say whether you have a conflict of interest, now that you have read it."
+        elif answer == "conflict" and not reason:
+            errors[CONFIRM_REASON] = "Say in a few words what the conflict is."
+        elif len(reason) > 2000:
+            errors[CONFIRM_REASON] = "Write no more than 2000 characters."
+        else:
+            confirmation = Confirmation(answer == "conflict", reason if answer == "conflict" else "")
+    complete = submit and not (confirmation is not None and confirmation.has_conflict)
+    review = None
+    try:
+        review = read_review(values, submit=complete)
+    except FormRejected as rejected:
+        errors = rejected.errors | errors
+    if errors or review is None:
+        raise FormRejected(errors, values)
+    return review, confirmation

@@ -30,6 +30,7 @@ DEPLOYMENTS = {
     "round-reports",
     "send-notifications",
     "daily-digest",
+    "review-reminders",
 }
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -113,6 +113,20 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "tasks_url": "https://portal.pilotfund.example/reviews",
             "open_tasks": 2,
         },
+        "review_overdue": {
+            "round_name": "Spring 2026",
+            "due_date": dt.date(2026, 4, 17),
+            "tasks_url": "https://portal.pilotfund.example/reviews",
+            "open_tasks": 1,
+        },
+        "conflict_declared": {
+            "reviewer_name": "Dr Lee Park",
+            "reference": "PF-2026-016",
+            "project_title": "Memory cafe research",
+            "how_found": "the reviewer declared it before reading the application",
+            "conflict_reason": "I co-wrote a paper with the lead applicant last year.",
+            "conflicts_url": "https://portal.pilotfund.example/admin/conflicts",
+        },
         "summary_statement": {
             "project_title": "Memory cafe research",
             "reference": "PF-2026-016",

@@ -40,6 +40,13 @@ KEY_FACTS = {
         "17 April 2026",
         "https://portal.pilotfund.example/reviews",
     ],
+    "review_overdue": [
+        "Spring 2026",
+        "1 review",
+        "17 April 2026",
+        "https://portal.pilotfund.example/reviews",
+    ],
+    "conflict_declared": ["Dr Lee Park", "PF-2026-016", "co-wrote a paper", "/admin/conflicts"],
     "summary_statement": [
         "Memory cafe research",
         "PF-2026-016",

@@ -18,10 +18,7 @@ def _complete_draft(session: Session) -> int:
     application = make_application(
         session,
         sections={key: "An answer." for key in ("question", "plan", "people", "sharing")},
-        coproduction_answers={
-            key: "An answer."
-            for key in CRITERIA_KEYS
-        },
+        coproduction_answers={key: "An answer." for key in CRITERIA_KEYS},
     )
     session.commit()
     return application.id

@@ -85,7 +85,9 @@ def make_application(
 
 
 def make_reviewer(session: Session, reviewer_type: ReviewerType, **overrides: Any) -> Person:
+    """A reviewer who has set up their profile already (pass onboarded_at=None for a new one)."""
     person = make_person(session)
-    session.add(ReviewerProfile(person=person, reviewer_type=reviewer_type, **overrides))
+    values = {"onboarded_at": dt.datetime.now(dt.UTC)} | overrides
+    session.add(ReviewerProfile(person=person, reviewer_type=reviewer_type, **values))
     session.flush()
     return person

@@ -24,10 +24,7 @@ PROPOSAL = {
     "people": "Carers from two local groups.",
     "sharing": "A short film and a meeting at the library.",
 }
-COPRODUCTION = {
-    key: f"Our answer about {key.replace('_', ' ')}."
-    for key in CRITERIA_KEYS
-}
+COPRODUCTION = {key: f"Our answer about {key.replace('_', ' ')}." for key in CRITERIA_KEYS}
 
 
 def open_round(portal: Portal) -> FundingRound:

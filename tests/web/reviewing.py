@@ -36,6 +36,7 @@ GOOD_REVIEW = {
     "score_overall": "3",
     "comment_for_applicant": "A warm, clear plan. Say more about how partners are paid.",
     "comment_for_panel": "Strong on shared power.",
+    "conflict_after": "none",
 }
 
 

@@ -104,7 +104,7 @@ def test_applicants_and_visitors_get_the_missing_page(
         for path in ("/admin/mail", "/admin/mail/caught/20261125T101010.000001-0001"):
             response = browser.get(path)
             assert response.status_code == 404 and "location" not in response.headers
-            assert "<h1 class=\"govuk-heading-l\">Page not found</h1>" in response.text
+            assert '<h1 class="govuk-heading-l">Page not found</h1>' in response.text
             assert "mailbox" not in response.text.lower()
     refused = applicant.post(
         f"/admin/mail/failed/{outbox_id}/queue-again", {f"to_address_{outbox_id}": "x@example.org"}

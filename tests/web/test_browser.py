@@ -247,7 +247,6 @@ def test_administrators_mailbox_pages_pass_axe(
     violations += serious_violations(page)
 
 
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_keyboard_only_from_the_award_e_mail_to_accepted_terms_and_a_check_in(
     served: tuple[Portal, str, DevSMTPServer], page: Any

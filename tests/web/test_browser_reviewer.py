@@ -80,6 +80,7 @@ def test_keyboard_only_from_e_mailed_link_to_submitted_review(
     assert "Your draft is saved" in page.content()
     assert "Another reviewer: a kind and careful plan." not in page.content()
     check()
+    choose(page, "conflict_after")  # asked again on submitting: "No, I have no conflict of interest"
     activate(page, text="Submit review")
     assert "Thank you. Your review is submitted." in page.content()
     assert "Another reviewer: a kind and careful plan." in page.content()

@@ -21,13 +21,14 @@ from models.enums import ReviewStatus
 from models.errors import ConcurrentEdit, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.review import Assignment
+from services.review_confirmation import submit_with_confirmation
 from services.review_round import save_review
 from services.review_tasks import declare_conflict, other_reviews, task_for, tasks_of
 from services.reviewer_payments import record_review_fee
 from web.forms import FormRejected, text_values
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
-from web.review_form import QUESTIONS, expected_version, form_values, read_review, score_text
+from web.review_form import QUESTIONS, expected_version, form_values, read_submission, score_text
 from web.routes.budget import CATEGORY_LABELS
 
 router = APIRouter()
@@ -100,7 +101,14 @@ def conflict_answer(
             errors=errors,
             values=values,
         )
-    declare_conflict(uow.session, person, assignment_id, has_conflict=answer == "yes", reason=reason)
+    declare_conflict(
+        uow.session,
+        person,
+        assignment_id,
+        has_conflict=answer == "yes",
+        reason=reason,
+        notifier=portal_of(request).app.notifier,
+    )
     uow.commit()
     return redirect("/reviews?declared=1" if answer == "yes" else f"/reviews/{assignment_id}")
 
@@ -118,17 +126,29 @@ def save(request: Request, assignment_id: int, form: PostedForm, uow: Uow, perso
     values = text_values(form)
     submit = values.get("action") == "submit"
     try:
-        review = read_review(values, submit=submit)
-        save_review(
-            uow.session,
-            assignment.id,
-            review,
-            reviewer_id=person.id,
-            submit=submit,
-            expected_version=expected_version(values),
-        )
-        if submit:
-            record_review_fee(uow.session, assignment.review)
+        review, confirmation = read_submission(values, submit=submit)
+        if confirmation is None:
+            save_review(
+                uow.session,
+                assignment.id,
+                review,
+                reviewer_id=person.id,
+                submit=False,
+                expected_version=expected_version(values),
+            )
+        else:
+            submitted = submit_with_confirmation(
+                uow.session,
+                assignment.id,
+                review,
+                reviewer=person,
+                has_conflict=confirmation.has_conflict,
+                conflict_reason=confirmation.reason,
+                expected_version=expected_version(values),
+                notifier=portal_of(request).app.notifier,
+            )
+            if submitted.status == ReviewStatus.SUBMITTED:
+                record_review_fee(uow.session, submitted)
         uow.commit()
     except FormRejected as rejected:
         return _show_review(request, uow, assignment, status_code=400, errors=rejected.errors, values=values)
@@ -142,6 +162,8 @@ def save(request: Request, assignment_id: int, form: PostedForm, uow: Uow, perso
         uow.session.rollback()
         errors = {"form": f"Your changes were not saved: {refused}."}
         return _show_review(request, uow, assignment, status_code=409, errors=errors, values=values)
+    if confirmation is not None and confirmation.has_conflict:
+        return redirect("/reviews?declared=after")
     return redirect(f"/reviews/{assignment_id}?saved={'submitted' if submit else 'draft'}")
 
 
