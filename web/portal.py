@@ -25,6 +25,7 @@ from services.people import is_administrator
 from services.sign_in import LinkSigner
 from services.unit_of_work import UnitOfWork
 from storage.documents import DocumentStore
+from web.forms import text_values
 
 IntakeStarter = Callable[[int], None]
 MAX_FIELDS = 200
@@ -118,7 +119,13 @@ async def posted_form(request: Request) -> FormData:
     check_declared_size(request, portal_of(request).max_upload_bytes)
     form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
     check_csrf(request, await get_csrf_token(request))
+    request.state.typed_values = text_values(form)  # for error pages that give back what was typed
     return form
+
+
+def typed_values(request: Request) -> dict[str, str]:
+    """The text fields this request posted (empty if it posted no form)."""
+    return getattr(request.state, "typed_values", {})
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
