@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import boto3
 import httpx
+from botocore.config import Config
 from sqlalchemy import func, select
 
 from cogrant.composition import App
@@ -119,6 +120,8 @@ class Burst:
             aws_access_key_id=settings.s3_access_key,
             aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
             region_name=settings.s3_region,
+            # as many pooled connections as uploads at once, as the portal's store has
+            config=Config(max_pool_connections=self.clients),
         )
         bucket = settings.s3_bucket
         keys = [f"raw/{run}/{n}" for n in range(count)]

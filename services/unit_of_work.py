@@ -1,7 +1,8 @@
 """Responsible for the unit of work: one transaction that rolls back unless told to commit.
 
 Before committing it hands every domain event recorded in the session (see models.status_change) to
-the event handler, so the e-mails and rows an event causes land in the same transaction.
+the event handler, so the e-mails and rows an event causes land in the same transaction. A save that a
+version column refuses (someone else saved the same row first) becomes `ConcurrentEdit`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from models.errors import ConcurrentEdit
 
 EventHandler = Callable[[Session, Any], None]
 
@@ -42,8 +46,12 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
+        """Commit; a row whose version column moved on since it was read raises ConcurrentEdit."""
         self.dispatch_events()
-        self.session.commit()
+        try:
+            self.session.commit()
+        except StaleDataError as stale:  # another transaction saved the same row between our read and write
+            raise ConcurrentEdit("someone else saved this at the same moment") from stale
 
     def dispatch_events(self) -> None:
         """Hand each event to the handler. Without autoflush, so the rows the handlers add are written

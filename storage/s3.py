@@ -28,6 +28,9 @@ from storage.hashing import HashingReader, read_up_to
 SINGLE_PUT_LIMIT = 8 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024
 SHA256_METADATA = "sha256"
+# botocore keeps 10 connections by default; the portal runs up to 40 requests at once in its thread pool
+# (AnyIO's default), and a request beyond the pool opens a fresh connection and throws it away after.
+POOL_CONNECTIONS = 40
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
 _UNAVAILABLE_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
 _PUBLIC_ACCESS_BLOCK = {
@@ -255,6 +258,7 @@ def _client_config(
         retries={"max_attempts": max_attempts, "mode": "standard"},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
+        max_pool_connections=POOL_CONNECTIONS,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )

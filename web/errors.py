@@ -1,7 +1,8 @@
 """Responsible for mapping cogrant's errors to pages, in one place, in plain words.
 
 NotFound and AccessDenied share one "not found" page, so nobody learns whether another person's
-application exists.
+application exists. ConcurrentEdit (two people saving the same draft at once) gives the person back
+everything they typed.
 """
 
 from __future__ import annotations
@@ -9,16 +10,25 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette_wtf.csrf import CSRFError
 
-from models.errors import AccessDenied, DomainError, NotFound
+from models.errors import AccessDenied, ConcurrentEdit, DomainError, NotFound
 from services.sign_in import LinkNotUsable
 from web.pages import redirect, render
-from web.portal import RequestTooLarge, SignInRequired
+from web.portal import RequestTooLarge, SignInRequired, typed_values
+from web.saved_elsewhere import typed_answers
 
 
 def _problem(request: Request, *, status: int, title: str, message: str) -> Response:
     return render(request, "problem.html", status_code=status, title=title, message=message)
+
+
+def _page_to_reopen(request: Request) -> str:
+    """The page the form was on when the same path also shows it, else the person's applications."""
+    scope = {"type": "http", "path": request.url.path, "method": "GET"}
+    shown = any(route.matches(scope)[0] == Match.FULL for route in request.app.routes)
+    return request.url.path if shown else "/applications"
 
 
 def install_error_pages(app: FastAPI) -> None:
@@ -44,6 +54,17 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, error: AccessDenied) -> Response:
         return _problem(request, status=403, title="You cannot change this", message=str(error))
+
+    @app.exception_handler(ConcurrentEdit)
+    async def saved_elsewhere(request: Request, error: ConcurrentEdit) -> Response:
+        return render(
+            request,
+            "saved_elsewhere.html",
+            status_code=409,
+            answers=typed_answers(typed_values(request)),
+            back_to=_page_to_reopen(request),
+            send_to=request.url.path,
+        )
 
     @app.exception_handler(DomainError)
     async def domain_rule(request: Request, error: DomainError) -> Response:

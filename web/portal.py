@@ -25,6 +25,7 @@ from services.people import is_administrator
 from services.sign_in import LinkSigner
 from services.unit_of_work import UnitOfWork
 from storage.documents import DocumentStore
+from web.forms import text_values
 
 IntakeStarter = Callable[[int], None]
 MAX_FIELDS = 200
@@ -92,25 +93,40 @@ def administrator(request: Request, uow: Uow) -> Person:
 Administrator = Annotated[Person, Depends(administrator)]
 
 
-async def posted_form(request: Request) -> FormData:
-    """The request's form, after checking its CSRF token (raises CSRFError, shown as a plain page)."""
-    max_bytes = portal_of(request).max_upload_bytes
+def check_declared_size(request: Request, max_bytes: int) -> None:
+    """Refuse, before reading it, a body declared bigger than the largest upload plus the other fields."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + 1024 * 1024:  # room for the other fields
+    if declared.isdigit() and int(declared) > max_bytes + 1024 * 1024:
         raise RequestTooLarge(max_bytes)
-    form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    """Check a posted CSRF token against the session (raises CSRFError, shown as a plain page)."""
     config = request.state.csrf_config
     try:
         validate_csrf(
             request,
-            await get_csrf_token(request),
+            token,
             secret_key=config["csrf_secret"],
             field_name=config["csrf_field_name"],
             time_limit=config["csrf_time_limit"],
         )
     except CsrfInvalid as error:
         raise CSRFError(str(error.args[0])) from error
+
+
+async def posted_form(request: Request) -> FormData:
+    """The request's form, after checking its CSRF token (raises CSRFError, shown as a plain page)."""
+    check_declared_size(request, portal_of(request).max_upload_bytes)
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    check_csrf(request, await get_csrf_token(request))
+    request.state.typed_values = text_values(form)  # for error pages that give back what was typed
     return form
+
+
+def typed_values(request: Request) -> dict[str, str]:
+    """The text fields this request posted (empty if it posted no form)."""
+    return getattr(request.state, "typed_values", {})
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]

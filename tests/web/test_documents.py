@@ -179,3 +179,58 @@ def test_download_links_name_the_browser_facing_s3_endpoint(
     response = browser.get(f"/applications/{application_id}/documents/{document.id}")
 
     assert response.headers["location"].startswith(f"https://files.example.org/{settings.s3_bucket}/")
+
+
+def test_a_file_larger_than_one_put_spills_to_disk_and_is_stored_whole(
+    engine: Engine, db_url: str, moto_s3: MotoServer
+) -> None:
+    portal = Portal(make_app(make_settings(db_url, moto_s3.endpoint_url, upload_max_mb=12), engine))
+    portal.app.store.ensure_bucket()
+    data = PDF + bytes(range(256)) * (9 * 4096)  # past the in-memory size, so a multipart S3 upload
+
+    _, _, response = _upload(portal, "long.pdf", data)
+
+    assert response.status_code == 303, response.text
+    [document] = _documents(portal)
+    assert (document.size, document.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert portal.app.store.get(document.key) == data
+
+
+def test_a_csrf_token_sent_after_the_file_is_refused_before_the_file_is_kept(portal: Portal) -> None:
+    browser = portal.client()
+    browser.sign_in("amina@example.org")
+    application_id = start_application(browser, open_round(portal))
+    page = f"/applications/{application_id}/documents"
+    browser.get(page)
+    boundary = "cogrant-test-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="plan.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n".encode()
+        + PDF
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{browser.csrf()}\r\n--{boundary}--\r\n".encode()
+    )
+
+    response = browser.http.post(
+        page, content=body, headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
+
+    assert response.status_code == 400 and "try that again" in response.text
+    assert _documents(portal) == []
+
+
+def test_a_malformed_upload_gets_a_plain_page_not_a_crash(portal: Portal) -> None:
+    browser = portal.client()
+    browser.sign_in("amina@example.org")
+    application_id = start_application(browser, open_round(portal))
+    page = f"/applications/{application_id}/documents"
+    browser.get(page)
+
+    response = browser.http.post(
+        page,
+        content=b"--b\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--b--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+
+    assert response.status_code == 400 and "Something went wrong" in response.text
+    assert _documents(portal) == []

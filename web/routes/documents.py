@@ -1,5 +1,8 @@
 """Responsible for the documents page: uploads streamed to the store, downloads through short-lived links.
 
+The upload is read off the request body as it arrives (web.upload_form): in memory up to one S3 PUT,
+so a typical document never touches the portal's disk.
+
 A file is refused before it is stored if it is empty, too big, or not what its content says it is. If
 the store is down the page says "try again" and nothing is recorded; if the record cannot be saved the
 stored object is removed again.
@@ -17,9 +20,9 @@ from models.errors import NotFound
 from services import drafts
 from services.access import application_for, can_edit
 from services.uploads import ACCEPTED_KINDS, FileRefused, UploadFailed, discard, upload_document
-from web.forms import uploaded_file
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
+from web.upload_form import PostedDocument
 
 router = APIRouter()
 FIELD = "document"
@@ -45,12 +48,12 @@ def documents_page(request: Request, application_id: int, uow: Uow, person: Curr
 
 @router.post("/applications/{application_id}/documents")
 def upload(
-    request: Request, application_id: int, form: PostedForm, uow: Uow, person: CurrentPerson
+    request: Request, application_id: int, form: PostedDocument, uow: Uow, person: CurrentPerson
 ) -> Response:
     portal = portal_of(request)
     application = application_for(uow.session, person, application_id, edit=True)
     drafts.require_draft(application)
-    upload = uploaded_file(form, FIELD)
+    upload = form.file
     if upload is None:
         return _show(request, application, status_code=400, errors={FIELD: "Choose a file to upload."})
     try:
@@ -58,9 +61,9 @@ def upload(
             uow.session,
             portal.app.store,
             application=application,
-            filename=upload.filename or "document",
-            stream=upload.file,
-            size=upload.size or 0,
+            filename=upload.filename,
+            stream=upload.file,  # type: ignore[arg-type]
+            size=upload.size,
             max_bytes=portal.max_upload_bytes,
             uploaded_by_id=person.id,
         )

@@ -1,0 +1,52 @@
+"""The "saved at the same moment" page in Debian's Chromium, keyboard only: what was typed is shown,
+the page passes axe-core, and sending the answers again saves them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from cogrant.stack.smtp import DevSMTPServer
+from models import Application
+from tests.web.conftest import Portal, mailed_link
+from tests.web.journey import open_round
+from tests.web.keyboard import activate, choose, serious_violations, type_into
+from tests.web.test_draft_saved_elsewhere import co_applicant_saves_first
+
+EMAIL = "amina@example.org"
+SUMMARY = "We will walk with carers every week and talk about what helps."
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_save_at_the_same_moment_keeps_what_was_typed_in_the_browser(
+    served: tuple[Portal, str, DevSMTPServer], page: Any
+) -> None:
+    portal, url, smtp = served
+    funding_round = open_round(portal)
+    page.goto(f"{url}/sign-in")
+    type_into(page, "email", EMAIL)
+    activate(page, text="Send me a link")
+    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
+    activate(page, text="Sign in")
+    page.goto(f"{url}/rounds/{funding_round.slug}/eligibility")
+    for group in ("lived_experience_co_lead", "pays_partners", "within_amount", "within_duration"):
+        choose(page, group)
+    activate(page, text="Continue")
+    application_id = int(page.url.rsplit("/", 1)[1])
+    page.goto(f"{url}/applications/{application_id}/summary")
+    type_into(page, "title", "Walking together")
+    type_into(page, "summary", SUMMARY)
+
+    with co_applicant_saves_first(portal, application_id, title="Their title"):
+        activate(page, text="Save")
+
+    assert "Someone else saved this at the same moment" in page.content()
+    assert SUMMARY in page.inner_text("main")
+    assert serious_violations(page) == []
+    activate(page, text="Send my answers again")
+    assert page.url.endswith(f"/applications/{application_id}/summary?saved=1")
+    with portal.session() as session:
+        application = session.get(Application, application_id)
+        assert (application.title, application.summary) == ("Walking together", SUMMARY)
