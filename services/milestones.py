@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.applications import Application, Document
@@ -22,7 +22,8 @@ from models.schemas import CheckInInput
 from models.status_change import change_status
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
-from services.tranches import ensure_on_team, release_first_tranches, release_tranche
+from services.project_team import ensure_may_act
+from services.tranches import release_first_tranches, release_tranche
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -54,6 +55,12 @@ class CheckInSweep:
     closing: list[int] = field(default_factory=list)
 
 
+def awaits_check_in(milestone: Milestone) -> bool:
+    """No check-in yet, or an administrator asked the team to change the one sent (and has not approved)."""
+    check_in = milestone.check_in
+    return check_in is None or (check_in.changes_requested_at is not None and check_in.approved_at is None)
+
+
 def submit_check_in(
     session: Session,
     milestone_id: int,
@@ -68,22 +75,24 @@ def submit_check_in(
     if milestone is None:
         raise NotFound(f"no milestone with id {milestone_id}")
     application = milestone.award.application
-    ensure_on_team(application, person_id, doing="check in on its milestones")
-    if milestone.check_in is not None:
+    ensure_may_act(session, application, person_id, doing="check in on its milestones")
+    if not awaits_check_in(milestone):
         raise DuplicateAction(f"the check-in for '{milestone.title}' was already received")
     if application.status != S.IN_DELIVERY:
         raise DomainError(
             f"check-ins are for projects in delivery; {application.reference} is {application.status}"
         )
     progress = _progress_of_plan(milestone, form)
-    documents = _store_uploads(session, store, application, milestone, uploads, person_id=person_id)
-    record = CheckIn(
-        milestone=milestone,
-        submitted_by_id=person_id,
-        milestone_progress=progress,
-        upload_document_ids=[document.id for document in documents],
-        **form.model_dump(exclude={"milestone_progress"}),
+    earlier = list(milestone.check_in.upload_document_ids) if milestone.check_in else []
+    documents = _store_uploads(
+        session, store, application, milestone, uploads, person_id=person_id, first=len(earlier) + 1
     )
+    record = milestone.check_in or CheckIn(milestone=milestone)
+    for name, value in form.model_dump(exclude={"milestone_progress"}).items():
+        setattr(record, name, value)
+    record.submitted_by_id, record.submitted_at, record.milestone_progress = person_id, utcnow(), progress
+    record.upload_document_ids = earlier + [document.id for document in documents]
+    record.changes_requested_at = None  # sent again after changes were asked for: ready to review
     session.add(record)
     session.flush()
     return record
@@ -109,6 +118,7 @@ def _store_uploads(
     uploads: Sequence[Upload],
     *,
     person_id: int,
+    first: int = 1,
 ) -> list[Document]:
     if not uploads:
         return []
@@ -122,7 +132,7 @@ def _store_uploads(
         NewDocument(
             application=application,
             purpose=DocumentPurpose.CHECK_IN_UPLOAD,
-            key=f"check-ins/{application.reference}/{milestone.sequence}/{n + 1}-{name}",
+            key=f"check-ins/{application.reference}/{milestone.sequence}/{n + first}-{name}",
             filename=upload.filename,
             data=upload.data,
             content_type=upload.content_type,
@@ -137,20 +147,27 @@ def approve_check_in(
     session: Session, check_in_id: int, *, actor: str, notifier: DeliveryNotifier
 ) -> Payment | None:
     """An administrator approves a check-in; the tranche tied to its milestone is released (the first one
-    goes with the accepted terms instead). Approving twice is refused, so a tranche is never paid twice."""
+    goes with the accepted terms instead). The approval is claimed with one conditional UPDATE, so of two
+    administrators pressing at once (or a double click) one approves and the other is refused: a tranche
+    is never paid twice."""
     check_in = session.get(CheckIn, check_in_id)
     if check_in is None:
         raise NotFound(f"no check-in with id {check_in_id}")
     milestone = check_in.milestone
     application = milestone.award.application
-    if check_in.approved_at is not None:
-        raise DuplicateAction(
-            f"the check-in for '{milestone.title}' of {application.reference} was already approved by "
-            f"{check_in.approved_by}"
-        )
     if application.status not in (S.IN_DELIVERY, S.CLOSING):
         raise DomainError(f"{application.reference} is {application.status}: no check-ins are approved now")
-    check_in.approved_at, check_in.approved_by = utcnow(), actor
+    claimed = session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.id == check_in_id, CheckIn.approved_at.is_(None), CheckIn.changes_requested_at.is_(None)
+        )
+        .values(approved_at=utcnow(), approved_by=actor)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(check_in)
+    if not claimed:
+        raise _not_open_for_review(check_in, milestone.title, application.reference)
     tranche = session.scalar(
         select(Payment).where(Payment.milestone_id == milestone.id, Payment.sequence > 1)
     )
@@ -158,6 +175,17 @@ def approve_check_in(
         release_tranche(session, tranche, notify=notifier.tranche_released)
     session.flush()
     return tranche
+
+
+def _not_open_for_review(check_in: CheckIn, title: str, reference: str | None) -> DomainError:
+    if check_in.approved_at is not None:
+        return DuplicateAction(
+            f"the check-in for '{title}' of {reference} was already approved by {check_in.approved_by}"
+        )
+    return DuplicateAction(
+        f"changes to the check-in for '{title}' of {reference} were asked for by "
+        f"{check_in.changes_requested_by}; it can be approved once the team sends it again"
+    )
 
 
 def sweep_check_ins(
@@ -197,7 +225,10 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
     asked for their final report."""
     unreported = (
         select(Milestone.id)
-        .where(Milestone.award_id == Award.id, ~Milestone.check_in.has())
+        .where(
+            Milestone.award_id == Award.id,
+            ~Milestone.check_in.has(CheckIn.changes_requested_at.is_(None)),
+        )
         .correlate(Award)
         .exists()
     )

@@ -25,6 +25,7 @@ from models.status_change import StatusChanged
 from notifications.outbox import enqueue
 from notifications.preferences import choices_of
 from services.people import administrators
+from services.project_team import acting_team
 
 S = ApplicationStatus
 
@@ -114,7 +115,7 @@ class Notifier:
 
     def _in_delivery(self, session: Session, application: Application) -> None:
         award = session.scalar(select(Award).where(Award.application_id == application.id))
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "award_offered",
@@ -130,7 +131,7 @@ class Notifier:
             )
 
     def _closed(self, session: Session, application: Application) -> None:
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "celebration_shared",
@@ -168,7 +169,7 @@ class Notifier:
             "due_date": milestone.due_on,
         }
         if template == "checkin_reminder":
-            for person in _project_team(application):
+            for person in acting_team(session, application):
                 self.send(
                     session,
                     template,
@@ -192,7 +193,7 @@ class Notifier:
     def tranche_released(self, session: Session, payment: Payment) -> None:
         application = payment.award.application
         milestone = session.get(Milestone, payment.milestone_id) if payment.milestone_id else None
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "tranche_released",
@@ -206,7 +207,7 @@ class Notifier:
             )
 
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None:
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "final_report_due",
@@ -217,12 +218,6 @@ class Notifier:
                 due_date=due_on,
                 report_url=f"{self.public_url}/applications/{application.reference}/final-report",
             )
-
-
-def _project_team(application: Application) -> list[Person]:
-    people = {application.applicant.id: application.applicant}
-    people |= {co_lead.person.id: co_lead.person for co_lead in application.co_leads if co_lead.person}
-    return [people[key] for key in sorted(people)]
 
 
 _STATUS_HANDLERS = {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from models import Application, Award
+from models.base import utcnow
 from models.enums import AwardStatus
 from models.lifecycle import ApplicationStatus
+from models.portal import Access, ApplicationAccess
 from services.awards import set_up_awards
 from services.intake import create_draft
 from services.people import get_or_create_person
@@ -51,4 +55,25 @@ def set_status(portal: Portal, reference: str, status: ApplicationStatus) -> Non
     with portal.app.unit_of_work() as uow:
         application = uow.session.scalars(select(Application).where(Application.reference == reference)).one()
         application.status = status
+        uow.commit()
+
+
+def invited(portal: Portal, reference: str, email: str, access: str, *, name: str = "Co Applicant") -> None:
+    """Test set-up only: `email` accepted an invitation to the project with `access` ("view" or "edit")."""
+    with portal.app.unit_of_work() as uow:
+        session = uow.session
+        application = session.scalars(select(Application).where(Application.reference == reference)).one()
+        person = get_or_create_person(session, name=name, email=email)
+        session.flush()
+        session.add(
+            ApplicationAccess(
+                application=application,
+                person=person,
+                invited_by_id=application.applicant_id,
+                access=Access(access),
+                nonce_sha256=hashlib.sha256(email.encode()).hexdigest(),
+                expires_at=utcnow() + dt.timedelta(days=14),
+                accepted_at=utcnow(),
+            )
+        )
         uow.commit()
