@@ -22,6 +22,7 @@ from models.schemas import CheckInInput
 from models.status_change import change_status
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
+from services.final_report_reminders import chase_final_reports
 from services.project_team import ensure_may_act
 from services.tranches import release_first_tranches, release_tranche
 from storage.documents import DocumentStore
@@ -39,6 +40,10 @@ class DeliveryNotifier(Protocol):
 
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None: ...
 
+    def final_report_late(
+        self, session: Session, application: Application, *, due_on: dt.date, today: dt.date
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -53,6 +58,8 @@ class CheckInSweep:
     escalated: list[int] = field(default_factory=list)
     released_payments: list[int] = field(default_factory=list)
     closing: list[int] = field(default_factory=list)
+    final_report_reminded: list[int] = field(default_factory=list)
+    final_report_escalated: list[int] = field(default_factory=list)
 
 
 def awaits_check_in(milestone: Milestone) -> bool:
@@ -167,7 +174,7 @@ def approve_check_in(
     ).rowcount
     session.refresh(check_in)
     if not claimed:
-        raise _not_open_for_review(check_in, milestone.title, application.reference)
+        raise not_open_for_review(check_in, milestone.title, application.reference)
     tranche = session.scalar(
         select(Payment).where(Payment.milestone_id == milestone.id, Payment.sequence > 1)
     )
@@ -177,7 +184,7 @@ def approve_check_in(
     return tranche
 
 
-def _not_open_for_review(check_in: CheckIn, title: str, reference: str | None) -> DomainError:
+def not_open_for_review(check_in: CheckIn, title: str, reference: str | None) -> DomainError:
     if check_in.approved_at is not None:
         return DuplicateAction(
             f"the check-in for '{title}' of {reference} was already approved by {check_in.approved_by}"
@@ -192,7 +199,7 @@ def sweep_check_ins(
     session: Session, *, today: dt.date, notifier: DeliveryNotifier, remind_days: int = 14, actor: str
 ) -> CheckInSweep:
     """The daily pass: remind before due dates, escalate overdue ones, release first tranches of accepted
-    awards, and ask projects whose every check-in is in for their final report."""
+    awards, ask projects whose every check-in is in for their final report, and chase late final reports."""
     sweep = CheckInSweep()
     milestones = session.scalars(
         select(Milestone)
@@ -217,6 +224,8 @@ def sweep_check_ins(
             sweep.escalated.append(milestone.id)
     sweep.released_payments = release_first_tranches(session, today=today, notify=notifier.tranche_released)
     sweep.closing = start_closing_when_done(session, actor=actor, notifier=notifier)
+    late = chase_final_reports(session, today=today, notifier=notifier, remind_days=remind_days)
+    sweep.final_report_reminded, sweep.final_report_escalated = late
     return sweep
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application
-from models.awards import Award, Milestone, Payment
+from models.awards import Award, CheckIn, Milestone, Payment
 from models.base import utcnow
 from models.lifecycle import ApplicationStatus
 from models.people import Person
@@ -205,6 +205,43 @@ class Notifier:
                 tranche_number=payment.sequence,
                 milestone_title=milestone.title if milestone else "",
             )
+
+    def check_in_changes_requested(self, session: Session, check_in: CheckIn) -> None:
+        milestone = check_in.milestone
+        application = milestone.award.application
+        asked = f"{check_in.changes_requested_at:%Y%m%d%H%M%S%f}"
+        for person in acting_team(session, application):
+            self.send(
+                session,
+                "checkin_changes_requested",
+                person,
+                f"{check_in.id}:{asked}:{person.id}",
+                reference=application.reference,
+                project_title=application.title,
+                milestone_title=milestone.title,
+                note=check_in.changes_note,
+                checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+            )
+
+    def final_report_late(
+        self, session: Session, application: Application, *, due_on: dt.date, today: dt.date
+    ) -> None:
+        """Before the due date a reminder to the team; after it, the administrators are told."""
+        details = {
+            "project_title": application.title,
+            "reference": application.reference,
+            "due_date": due_on,
+            "report_url": f"{self.public_url}/applications/{application.reference}/final-report",
+        }
+        if today <= due_on:
+            for person in acting_team(session, application):
+                key = f"{application.id}:{person.id}"
+                self.send(session, "final_report_reminder", person, key, **details)
+            return
+        for admin in administrators(session):
+            days = (today - due_on).days
+            key = f"{application.id}:{admin.id}"
+            self.send(session, "final_report_overdue", admin, key, days_overdue=days, **details)
 
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None:
         for person in acting_team(session, application):
