@@ -24,6 +24,7 @@ from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
+    admin_checkins,
     admin_mail,
     auth,
     budget,
@@ -109,6 +110,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
     for module in (
         auth,
         admin_mail,
+        admin_checkins,
         rounds,
         feed,
         team,

@@ -45,6 +45,7 @@ def test_sample_data_exists_for_every_message(message: Any, contexts: dict[str, 
 def test_only_the_overdue_check_ins_and_reports_go_to_staff_and_the_sign_in_link_never_waits() -> None:
     by_name = {message.name: message for message in CATALOGUE}
 
-    assert [m.name for m in CATALOGUE if m.audience == Audience.STAFF] == ["checkin_overdue", "final_report_overdue"]
+    staff = [m.name for m in CATALOGUE if m.audience == Audience.STAFF]
+    assert staff == ["checkin_overdue", "final_report_overdue"]
     assert not by_name["sign_in_link"].digestible and not by_name["daily_digest"].digestible
     assert [m.name for m in CATALOGUE if m.calendar] == ["checkin_reminder"]
