@@ -24,6 +24,7 @@ from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
+    admin_awards,
     admin_checkins,
     admin_mail,
     auth,
@@ -112,6 +113,7 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         auth,
         admin_mail,
         admin_checkins,
+        admin_awards,
         rounds,
         celebrations,
         feed,
