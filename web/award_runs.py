@@ -50,12 +50,15 @@ class PausedRun:
 
 @contextlib.contextmanager
 def _prefect_at(api_url: str | None) -> Iterator[None]:
-    if api_url is None:
-        yield
-        return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """Prefect's settings pointing at `api_url`; without one, the ambient API URL. With neither, the
+    portal says Prefect is unavailable rather than letting the client start a temporary server of its own."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    url = api_url or PREFECT_API_URL.value()
+    if not url:
+        raise PrefectUnavailable("no Prefect API URL is set (COGRANT_PREFECT_API_URL)")
+    # One retry: an administrator waiting on a page is better told soon that Prefect is away.
+    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: 1}):
         yield
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from models.errors import DomainError
+from models.errors import DomainError, NotFound
 from services.award_review import DecisionSummary, award_summary, slate_summary, try_decision, try_slate
 from web.award_forms import decision_from_form, slate_from_form
 from web.award_runs import (
@@ -47,10 +47,18 @@ def award_runs_page(
     try:
         runs = paused_award_runs(portal_of(request).app.prefect_api_url)
     except PrefectUnavailable:
-        return render(request, "admin_awards.html", status_code=503, unavailable=True, runs=[])
-    return render(
-        request, "admin_awards.html", runs=[(run, _summary(uow, run)) for run in runs], answered=answered
-    )
+        return _unavailable(request)
+    shown = []
+    for run in runs:
+        try:
+            shown.append((run, _summary(uow, run)))
+        except NotFound:  # a run started for an award or round that is not in this database
+            continue
+    return render(request, "admin_awards.html", runs=shown, answered=answered)
+
+
+def _unavailable(request: Request) -> Response:
+    return render(request, "admin_awards.html", status_code=503, unavailable=True, runs=[])
 
 
 def _show(request: Request, uow: Uow, run: PausedRun, *, status_code: int = 200, **context: Any) -> Response:
@@ -77,6 +85,8 @@ def award_run_page(request: Request, run_id: UUID, uow: Uow, admin: Administrato
         run = paused_award_run(portal_of(request).app.prefect_api_url, run_id)
     except RunNotWaiting as not_waiting:
         return _not_waiting(request, run_id, str(not_waiting))
+    except PrefectUnavailable:
+        return _unavailable(request)
     return _show(request, uow, run)
 
 
@@ -107,4 +117,6 @@ def answer_award_run(
         return _show(request, uow, run, status_code=409, refused=str(refused), values=values)
     except RunNotReady:
         return _show(request, uow, run, status_code=503, not_ready=True, values=values)
+    except PrefectUnavailable:  # nothing was sent: the run still waits
+        return _unavailable(request)
     return redirect(f"/admin/awards?answered={run.name}")
