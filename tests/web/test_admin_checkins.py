@@ -59,10 +59,10 @@ def _count(portal: Portal, model: type, *where: object) -> int:
 
 
 def test_only_administrators_see_the_check_ins(portal: Portal) -> None:
-    _, check_in_id = checked_in(portal)
+    reference, check_in_id = checked_in(portal)
     lead = portal.client()
     lead.sign_in(LEAD)
-    for path in ("/admin/check-ins", f"/admin/check-ins/{check_in_id}"):
+    for path in ("/admin/check-ins", f"/admin/check-ins/{check_in_id}", f"/admin/applications/{reference}"):
         assert lead.get(path).status_code == 404
         assert portal.client().get(path).status_code == 404
     lead.get("/applications")
@@ -93,10 +93,13 @@ def test_an_administrator_reads_a_check_in_and_approving_it_twice_pays_once(port
 
     again = admin.post(f"/admin/check-ins/{check_in_id}/approve")  # an old tab, a double click
     assert again.status_code == 409
-    assert "This check-in was already decided" in again.text
+    assert "This check-in cannot be decided now" in again.text
     assert "already approved by Alex Admin" in again.text
     assert _count(portal, Payment, Payment.sequence == 2, Payment.status == PaymentStatus.RELEASED) == 1
     assert _count(portal, OutboxMessage, OutboxMessage.template == "tranche_released") == 2  # lead, co-lead
+    project = admin.get(f"/admin/applications/{reference}")  # where the late check-in e-mail links
+    assert project.status_code == 200
+    assert "Approved" in project.text and "Waiting for approval" in project.text
 
 
 def test_two_administrators_approving_at_once_release_one_tranche(portal: Portal) -> None:

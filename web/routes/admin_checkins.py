@@ -12,8 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
-from models.awards import CheckIn
+from models.applications import Application
+from models.awards import Award, CheckIn
 from models.errors import DomainError, DuplicateAction, NotFound
 from models.people import Person
 from services.check_in_review import check_in_uploads, check_ins_to_review, request_check_in_changes
@@ -134,3 +136,13 @@ def ask_for_changes(
         return _show(request, uow, check_in, status_code=400, errors={NOTE: str(refused)}, values=values)
     uow.commit()
     return redirect(f"/admin/check-ins?sent_back={check_in_id}")
+
+
+@router.get("/admin/applications/{reference}", response_class=HTMLResponse)
+def project_page(request: Request, reference: str, uow: Uow, admin: Administrator) -> Response:
+    """A funded project at a glance, for administrators (the late check-in e-mail links here): terms,
+    each milestone with its check-in, and the payments."""
+    award = uow.session.scalar(select(Award).join(Application).where(Application.reference == reference))
+    if award is None:
+        raise NotFound(f"no funded project {reference}")
+    return render(request, "admin_project.html", award=award, application=award.application)
