@@ -4,14 +4,15 @@ as the form in the Prefect UI does (flows.award.answer_award_decision).
 
 Prefect is asked through its API at the App's `prefect_api_url` (or the ambient Prefect settings). A run
 that is no longer paused (answered in the Prefect UI or by another administrator, or timed out) raises
-RunNotWaiting and is never resumed; Prefect's server also refuses a second resume of the same pause.
-"""
+RunNotWaiting and is never resumed. Prefect's server takes two resumes sent at the same moment, so the
+portal claims a run before resuming it (see `resume_award_run`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from uuid import UUID
 from models.errors import NotFound
 
 AWARD_FLOWS = ("award", "award-decision")
+CLAIM_KEY = "cogrant-portal-answer"
 T = TypeVar("T")
 
 
@@ -117,21 +119,35 @@ def paused_award_run(api_url: str | None, run_id: UUID) -> PausedRun:
     return _call(api_url, read)
 
 
-def resume_award_run(api_url: str | None, run_id: UUID, answer: dict[str, Any]) -> None:
-    """Resume the paused run with `answer` (the RunInput's fields, as JSON)."""
+def resume_award_run(api_url: str | None, run_id: UUID, answer: dict[str, Any], *, by: str) -> None:
+    """Resume the paused run with `answer` (the RunInput's fields, as JSON), as administrator `by`.
+
+    Prefect's server would take two resumes sent at the same moment, so the portal first claims the run
+    with a run input of its own (CLAIM_KEY, unique per run in Prefect): of two administrators answering at
+    once, one claims it and the other meets RunNotWaiting. A claim whose resume failed is taken back."""
+    import httpx
+    from prefect.client.orchestration import get_client
     from prefect.exceptions import FlowPauseTimeout, NotPausedError
     from prefect.flow_runs import aresume_flow_run
 
     async def resume() -> None:
-        try:
-            await aresume_flow_run(run_id, run_input=answer)
-        except (NotPausedError, FlowPauseTimeout):
-            raise RunNotWaiting("not paused") from None
-        except RuntimeError as error:
-            if "schema not found" in str(error).lower():
-                raise RunNotReady(str(error)) from None
-            if "not paused" in str(error).lower() or "cannot resume" in str(error).lower():
-                raise RunNotWaiting(str(error)) from None
-            raise
+        async with get_client() as client:
+            try:
+                await client.create_flow_run_input(run_id, key=CLAIM_KEY, value=json.dumps({"by": by}))
+            except httpx.HTTPStatusError as error:
+                if error.response.status_code == 409:
+                    raise RunNotWaiting("another administrator answered it in the portal") from None
+                raise
+            try:
+                await aresume_flow_run(run_id, run_input=answer)
+            except (NotPausedError, FlowPauseTimeout):
+                raise RunNotWaiting("not paused") from None
+            except BaseException as error:
+                await client.delete_flow_run_input(run_id, key=CLAIM_KEY)
+                if isinstance(error, RuntimeError) and "schema not found" in str(error).lower():
+                    raise RunNotReady(str(error)) from None
+                if isinstance(error, RuntimeError) and "cannot resume" in str(error).lower():
+                    raise RunNotWaiting(str(error)) from None
+                raise
 
     _call(api_url, resume)

@@ -28,6 +28,7 @@ from tests.web.conftest import PUBLIC_URL, Browser, Portal
 from web.app import create_app
 
 ADMIN = "alex.admin@example.org"
+OTHER = "bea.admin@example.org"
 S = ApplicationStatus
 
 
@@ -163,3 +164,35 @@ def test_an_answer_the_rules_refuse_is_explained_and_the_run_keeps_waiting(app: 
     assert typo.status_code == 400 and "Enter the amount for " + reference + " in numbers" in typo.text
     assert declined.status_code == 303 and status == AwardStatus.DECLINED
     assert _award(app, award_id)[::2] == (AwardStatus.DECLINED, S.NOT_FUNDED, "Overlaps a grant")
+
+
+def test_two_administrators_answering_one_run_at_once_decide_once(app: App, admin: Browser) -> None:
+    award_id = proposed(app)[0]
+    with app.unit_of_work() as uow:
+        reference = uow.session.get(Award, award_id).application.reference
+        person = get_or_create_person(uow.session, name="Bea Admin", email=OTHER)
+        grant_role(uow.session, person, Role.ADMINISTRATOR)
+        uow.commit()
+    other = Browser(TestClient(admin.http.app, base_url=PUBLIC_URL, follow_redirects=False), admin.portal)
+    other.sign_in(OTHER)
+    answers = [
+        (admin, {f"decision_{award_id}": "approve", "note": "Approve it"}),
+        (other, {f"decision_{award_id}": "decline", "note": "Decline it"}),
+    ]
+
+    async def scenario(running: asyncio.Future[Any]) -> list[Any]:
+        path = await _when_listed(admin, reference, running)
+        await asyncio.sleep(2)  # the run's form is saved
+        for browser, _ in answers:
+            await asyncio.to_thread(browser.get, path)
+        posts = [asyncio.to_thread(browser.post, path, answer) for browser, answer in answers]
+        return await asyncio.gather(*posts)
+
+    responses, status = _run(award_decision(award_id=award_id, poll_interval_seconds=1), scenario)
+
+    assert sorted(response.status_code for response in responses) == [303, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert "This run was already answered" in refused.text
+    winner = next(answer for (_, answer), r in zip(answers, responses, strict=True) if r.status_code == 303)
+    assert _award(app, award_id)[4] == winner["note"]
+    assert status == (AwardStatus.APPROVED if winner["note"] == "Approve it" else AwardStatus.DECLINED)

@@ -108,7 +108,7 @@ def answer_award_run(
             decision = decision_from_form(values, summary)
             try_decision(uow.session, award_ids[0], decision)
             answer = decision.model_dump(mode="json")
-        resume_award_run(api_url, run_id, answer)
+        resume_award_run(api_url, run_id, answer, by=f"{admin.name} <{admin.email}>")
     except RunNotWaiting as not_waiting:
         return _not_waiting(request, run_id, str(not_waiting))
     except FormRejected as rejected:
