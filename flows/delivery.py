@@ -34,8 +34,9 @@ def sweep(today: dt.date, remind_days: int) -> dict[str, list[int]]:
 @flow(name="milestone-check-ins", log_prints=True)
 async def milestone_check_ins(today: dt.date | None = None, remind_days: int = 14) -> dict[str, int]:
     """The daily pass: reminders before due dates, overdue check-ins to administrators, first tranches of
-    accepted awards released, and projects with every check-in in moved on to close-out and asked for their
-    final report. Later tranches are released when an administrator approves each check-in."""
+    accepted awards released, projects with every check-in in moved on to close-out and asked for their
+    final report, and late final reports chased (the team reminded before the due date, administrators
+    told after it, once each). Later tranches are released when an administrator approves each check-in."""
     result = sweep(today or dt.date.today(), remind_days)
     deliver_notifications("check-ins")
     return {name: len(ids) for name, ids in result.items()}

@@ -44,6 +44,9 @@ class Award(Base):
     community_partner_amount: Mapped[Decimal | None]
     terms_accepted_at: Mapped[dt.datetime | None]
     terms_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # The daily sweep's reminder before the final report is due, and its e-mail to administrators after.
+    final_report_reminded_at: Mapped[dt.datetime | None]
+    final_report_escalated_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     application: Mapped[Application] = relationship()
@@ -90,6 +93,10 @@ class CheckIn(Base):
     submitted_at: Mapped[created_at]
     approved_at: Mapped[dt.datetime | None]
     approved_by: Mapped[str | None]
+    # An administrator asked the team to change this check-in; cleared when the team sends it again.
+    changes_requested_at: Mapped[dt.datetime | None]
+    changes_requested_by: Mapped[str | None]
+    changes_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     milestone: Mapped[Milestone] = relationship(back_populates="check_in")
 

@@ -144,6 +144,24 @@ CATALOGUE: tuple[MessageType, ...] = (
         "to the project team: the final report is due",
     ),
     _message(
+        "final_report_reminder",
+        LAY,
+        "project_title reference due_date report_url",
+        "to the project team: the final report is due soon and we do not have it yet",
+    ),
+    _message(
+        "final_report_overdue",
+        STAFF,
+        "project_title reference due_date days_overdue report_url",
+        "to administrators: a final report is late",
+    ),
+    _message(
+        "checkin_changes_requested",
+        LAY,
+        "reference project_title milestone_title note checkin_url",
+        "to the project team: an administrator asks for changes to a check-in before approving it",
+    ),
+    _message(
         "celebration_shared",
         LAY,
         "reference project_title report_url",

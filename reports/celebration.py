@@ -17,6 +17,7 @@ from models.applications import Application
 from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent
 from models.enums import PaymentStatus
 from reports.charts import TimelineEvent, timeline_svg
+from services.project_team import acting_team
 from services.rendering import render_document
 
 PROGRESS_WORDS = {
@@ -66,9 +67,7 @@ def celebration_view(session: Session, application: Application) -> CelebrationV
         if award
         else []
     )
-    team = {application.applicant.id: application.applicant} | {
-        co_lead.person.id: co_lead.person for co_lead in application.co_leads if co_lead.person
-    }
+    team = {person.id: person for person in acting_team(session, application)}
     may_be_named = set(
         session.scalars(
             select(NamingConsent.person_id).where(

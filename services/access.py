@@ -52,16 +52,6 @@ def application_for(
     return application
 
 
-def application_by_reference(
-    session: Session, person: Person, reference: str, *, edit: bool = False
-) -> Application:
-    """As `application_for`, found by the reference the e-mails use (CG-001-00042)."""
-    found = session.scalar(select(Application.id).where(Application.reference == reference))
-    if found is None:
-        raise NotFound(f"no application {reference!r} for this person")
-    return application_for(session, person, found, edit=edit)
-
-
 def can_edit(session: Session, person: Person, application: Application) -> bool:
     return _access_of(session, application, person) == Access.EDIT
 

@@ -18,7 +18,7 @@ from models.schemas import FinalReportInput
 from models.status_change import change_status
 from reports.celebration import celebration_html, celebration_view
 from services.documents import NewDocument, page_and_pdf, store_documents
-from services.tranches import ensure_on_team
+from services.project_team import ensure_may_act
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -40,7 +40,7 @@ def submit_final_report(
     if application is None:
         raise NotFound(f"no application with id {application_id}")
     if person_id is not None:
-        ensure_on_team(application, person_id, doing="send its final report")
+        ensure_may_act(session, application, person_id, doing="send its final report")
     if application.status == S.CLOSED:
         raise DomainError(
             f"{application.reference} is closed and its celebration report is out; "
@@ -70,7 +70,7 @@ def record_naming_consent(
     application = session.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application with id {application_id}")
-    ensure_on_team(application, person_id, doing="be named in its reports")
+    ensure_may_act(session, application, person_id, doing="be named in its reports")
     consent = session.scalar(
         select(NamingConsent).where(
             NamingConsent.application_id == application_id, NamingConsent.person_id == person_id

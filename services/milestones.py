@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.applications import Application, Document
@@ -22,7 +22,9 @@ from models.schemas import CheckInInput
 from models.status_change import change_status
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
-from services.tranches import ensure_on_team, release_first_tranches, release_tranche
+from services.final_report_reminders import chase_final_reports
+from services.project_team import ensure_may_act
+from services.tranches import release_first_tranches, release_tranche
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -38,6 +40,10 @@ class DeliveryNotifier(Protocol):
 
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None: ...
 
+    def final_report_late(
+        self, session: Session, application: Application, *, due_on: dt.date, today: dt.date
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -52,6 +58,14 @@ class CheckInSweep:
     escalated: list[int] = field(default_factory=list)
     released_payments: list[int] = field(default_factory=list)
     closing: list[int] = field(default_factory=list)
+    final_report_reminded: list[int] = field(default_factory=list)
+    final_report_escalated: list[int] = field(default_factory=list)
+
+
+def awaits_check_in(milestone: Milestone) -> bool:
+    """No check-in yet, or an administrator asked the team to change the one sent (and has not approved)."""
+    check_in = milestone.check_in
+    return check_in is None or (check_in.changes_requested_at is not None and check_in.approved_at is None)
 
 
 def submit_check_in(
@@ -68,22 +82,24 @@ def submit_check_in(
     if milestone is None:
         raise NotFound(f"no milestone with id {milestone_id}")
     application = milestone.award.application
-    ensure_on_team(application, person_id, doing="check in on its milestones")
-    if milestone.check_in is not None:
+    ensure_may_act(session, application, person_id, doing="check in on its milestones")
+    if not awaits_check_in(milestone):
         raise DuplicateAction(f"the check-in for '{milestone.title}' was already received")
     if application.status != S.IN_DELIVERY:
         raise DomainError(
             f"check-ins are for projects in delivery; {application.reference} is {application.status}"
         )
     progress = _progress_of_plan(milestone, form)
-    documents = _store_uploads(session, store, application, milestone, uploads, person_id=person_id)
-    record = CheckIn(
-        milestone=milestone,
-        submitted_by_id=person_id,
-        milestone_progress=progress,
-        upload_document_ids=[document.id for document in documents],
-        **form.model_dump(exclude={"milestone_progress"}),
+    earlier = list(milestone.check_in.upload_document_ids) if milestone.check_in else []
+    documents = _store_uploads(
+        session, store, application, milestone, uploads, person_id=person_id, first=len(earlier) + 1
     )
+    record = milestone.check_in or CheckIn(milestone=milestone)
+    for name, value in form.model_dump(exclude={"milestone_progress"}).items():
+        setattr(record, name, value)
+    record.submitted_by_id, record.submitted_at, record.milestone_progress = person_id, utcnow(), progress
+    record.upload_document_ids = earlier + [document.id for document in documents]
+    record.changes_requested_at = None  # sent again after changes were asked for: ready to review
     session.add(record)
     session.flush()
     return record
@@ -109,6 +125,7 @@ def _store_uploads(
     uploads: Sequence[Upload],
     *,
     person_id: int,
+    first: int = 1,
 ) -> list[Document]:
     if not uploads:
         return []
@@ -122,7 +139,7 @@ def _store_uploads(
         NewDocument(
             application=application,
             purpose=DocumentPurpose.CHECK_IN_UPLOAD,
-            key=f"check-ins/{application.reference}/{milestone.sequence}/{n + 1}-{name}",
+            key=f"check-ins/{application.reference}/{milestone.sequence}/{n + first}-{name}",
             filename=upload.filename,
             data=upload.data,
             content_type=upload.content_type,
@@ -137,20 +154,27 @@ def approve_check_in(
     session: Session, check_in_id: int, *, actor: str, notifier: DeliveryNotifier
 ) -> Payment | None:
     """An administrator approves a check-in; the tranche tied to its milestone is released (the first one
-    goes with the accepted terms instead). Approving twice is refused, so a tranche is never paid twice."""
+    goes with the accepted terms instead). The approval is claimed with one conditional UPDATE, so of two
+    administrators pressing at once (or a double click) one approves and the other is refused: a tranche
+    is never paid twice."""
     check_in = session.get(CheckIn, check_in_id)
     if check_in is None:
         raise NotFound(f"no check-in with id {check_in_id}")
     milestone = check_in.milestone
     application = milestone.award.application
-    if check_in.approved_at is not None:
-        raise DuplicateAction(
-            f"the check-in for '{milestone.title}' of {application.reference} was already approved by "
-            f"{check_in.approved_by}"
-        )
     if application.status not in (S.IN_DELIVERY, S.CLOSING):
         raise DomainError(f"{application.reference} is {application.status}: no check-ins are approved now")
-    check_in.approved_at, check_in.approved_by = utcnow(), actor
+    claimed = session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.id == check_in_id, CheckIn.approved_at.is_(None), CheckIn.changes_requested_at.is_(None)
+        )
+        .values(approved_at=utcnow(), approved_by=actor)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(check_in)
+    if not claimed:
+        raise not_open_for_review(check_in, milestone.title, application.reference)
     tranche = session.scalar(
         select(Payment).where(Payment.milestone_id == milestone.id, Payment.sequence > 1)
     )
@@ -160,11 +184,22 @@ def approve_check_in(
     return tranche
 
 
+def not_open_for_review(check_in: CheckIn, title: str, reference: str | None) -> DomainError:
+    if check_in.approved_at is not None:
+        return DuplicateAction(
+            f"the check-in for '{title}' of {reference} was already approved by {check_in.approved_by}"
+        )
+    return DuplicateAction(
+        f"changes to the check-in for '{title}' of {reference} were asked for by "
+        f"{check_in.changes_requested_by}; it can be approved once the team sends it again"
+    )
+
+
 def sweep_check_ins(
     session: Session, *, today: dt.date, notifier: DeliveryNotifier, remind_days: int = 14, actor: str
 ) -> CheckInSweep:
     """The daily pass: remind before due dates, escalate overdue ones, release first tranches of accepted
-    awards, and ask projects whose every check-in is in for their final report."""
+    awards, ask projects whose every check-in is in for their final report, and chase late final reports."""
     sweep = CheckInSweep()
     milestones = session.scalars(
         select(Milestone)
@@ -189,6 +224,8 @@ def sweep_check_ins(
             sweep.escalated.append(milestone.id)
     sweep.released_payments = release_first_tranches(session, today=today, notify=notifier.tranche_released)
     sweep.closing = start_closing_when_done(session, actor=actor, notifier=notifier)
+    late = chase_final_reports(session, today=today, notifier=notifier, remind_days=remind_days)
+    sweep.final_report_reminded, sweep.final_report_escalated = late
     return sweep
 
 
@@ -197,7 +234,10 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
     asked for their final report."""
     unreported = (
         select(Milestone.id)
-        .where(Milestone.award_id == Award.id, ~Milestone.check_in.has())
+        .where(
+            Milestone.award_id == Award.id,
+            ~Milestone.check_in.has(CheckIn.changes_requested_at.is_(None)),
+        )
         .correlate(Award)
         .exists()
     )

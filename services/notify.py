@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.applications import Application
-from models.awards import Award, Milestone, Payment
+from models.awards import Award, CheckIn, Milestone, Payment
 from models.base import utcnow
 from models.lifecycle import ApplicationStatus
 from models.people import Person
@@ -25,6 +25,7 @@ from models.status_change import StatusChanged
 from notifications.outbox import enqueue
 from notifications.preferences import choices_of
 from services.people import administrators
+from services.project_team import acting_team
 
 S = ApplicationStatus
 
@@ -114,7 +115,7 @@ class Notifier:
 
     def _in_delivery(self, session: Session, application: Application) -> None:
         award = session.scalar(select(Award).where(Award.application_id == application.id))
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "award_offered",
@@ -130,7 +131,7 @@ class Notifier:
             )
 
     def _closed(self, session: Session, application: Application) -> None:
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "celebration_shared",
@@ -165,7 +166,7 @@ class Notifier:
             if decision.decided_at is None:
                 continue
             application = decision.application
-            for person in _project_team(application):
+            for person in acting_team(session, application):
                 self.send(
                     session,
                     "summary_statement",
@@ -186,7 +187,7 @@ class Notifier:
             "due_date": milestone.due_on,
         }
         if template == "checkin_reminder":
-            for person in _project_team(application):
+            for person in acting_team(session, application):
                 self.send(
                     session,
                     template,
@@ -210,7 +211,7 @@ class Notifier:
     def tranche_released(self, session: Session, payment: Payment) -> None:
         application = payment.award.application
         milestone = session.get(Milestone, payment.milestone_id) if payment.milestone_id else None
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "tranche_released",
@@ -223,8 +224,45 @@ class Notifier:
                 milestone_title=milestone.title if milestone else "",
             )
 
+    def check_in_changes_requested(self, session: Session, check_in: CheckIn) -> None:
+        milestone = check_in.milestone
+        application = milestone.award.application
+        asked = f"{check_in.changes_requested_at:%Y%m%d%H%M%S%f}"
+        for person in acting_team(session, application):
+            self.send(
+                session,
+                "checkin_changes_requested",
+                person,
+                f"{check_in.id}:{asked}:{person.id}",
+                reference=application.reference,
+                project_title=application.title,
+                milestone_title=milestone.title,
+                note=check_in.changes_note,
+                checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+            )
+
+    def final_report_late(
+        self, session: Session, application: Application, *, due_on: dt.date, today: dt.date
+    ) -> None:
+        """Before the due date a reminder to the team; after it, the administrators are told."""
+        details = {
+            "project_title": application.title,
+            "reference": application.reference,
+            "due_date": due_on,
+            "report_url": f"{self.public_url}/applications/{application.reference}/final-report",
+        }
+        if today <= due_on:
+            for person in acting_team(session, application):
+                key = f"{application.id}:{person.id}"
+                self.send(session, "final_report_reminder", person, key, **details)
+            return
+        for admin in administrators(session):
+            days = (today - due_on).days
+            key = f"{application.id}:{admin.id}"
+            self.send(session, "final_report_overdue", admin, key, days_overdue=days, **details)
+
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None:
-        for person in _project_team(application):
+        for person in acting_team(session, application):
             self.send(
                 session,
                 "final_report_due",
@@ -235,12 +273,6 @@ class Notifier:
                 due_date=due_on,
                 report_url=f"{self.public_url}/applications/{application.reference}/final-report",
             )
-
-
-def _project_team(application: Application) -> list[Person]:
-    people = {application.applicant.id: application.applicant}
-    people |= {co_lead.person.id: co_lead.person for co_lead in application.co_leads if co_lead.person}
-    return [people[key] for key in sorted(people)]
 
 
 _STATUS_HANDLERS = {

@@ -7,37 +7,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.applications import Application
 from models.awards import Award, Payment
 from models.base import utcnow
 from models.enums import PaymentKind, PaymentStatus
-from models.errors import AccessDenied, DomainError, DuplicateAction, NotFound
+from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
+from services.project_team import ensure_may_act
 
 S = ApplicationStatus
 # (session, payment) -> queues the tranche_released e-mails; given by the composition root.
 TrancheNotifier = Callable[[Session, Payment], None]
 
 
-def ensure_on_team(application: Application, person_id: int, *, doing: str) -> None:
-    """Only the applicant and the co-leads who are people may act for a project."""
-    team = {application.applicant_id} | {
-        co_lead.person_id for co_lead in application.co_leads if co_lead.person_id
-    }
-    if person_id not in team:
-        raise AccessDenied(f"only the team of {application.reference} may {doing}")
-
-
 def accept_terms(session: Session, award_id: int, *, person_id: int) -> Award:
-    """The applicant or a co-lead accepts the award letter's terms and conditions (once)."""
+    """Someone acting for the team (services.project_team) accepts the letter's terms and conditions, once."""
     award = session.get(Award, award_id)
     if award is None:
         raise NotFound(f"no award with id {award_id}")
     application = award.application
-    ensure_on_team(application, person_id, doing="accept its award")
+    ensure_may_act(session, application, person_id, doing="accept its award")
     if award.terms_accepted_at is not None:
         raise DuplicateAction(
             f"the terms for {application.reference} were already accepted "
@@ -51,7 +42,8 @@ def accept_terms(session: Session, award_id: int, *, person_id: int) -> Award:
 
 
 def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifier) -> Payment:
-    """Release one scheduled tranche and queue its e-mails. A tranche is paid once: again is refused."""
+    """Release one scheduled tranche and queue its e-mails. A tranche is paid once: again is refused, also
+    when another transaction released it a moment ago (the release is one conditional UPDATE)."""
     if payment.kind != PaymentKind.TRANCHE or payment.award is None:
         raise DomainError(f"payment {payment.id} is not a tranche of an award")
     if payment.status == PaymentStatus.RELEASED:
@@ -61,7 +53,17 @@ def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifi
         )
     if payment.status != PaymentStatus.SCHEDULED:
         raise DomainError(f"tranche {payment.sequence} is {payment.status}, so it cannot be released")
-    payment.status, payment.released_at = PaymentStatus.RELEASED, utcnow()
+    claimed = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
+        .values(status=PaymentStatus.RELEASED, released_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(payment)
+    if not claimed:  # released by another transaction since we read it
+        raise DuplicateAction(
+            f"tranche {payment.sequence} of {payment.award.application.reference} was already released"
+        )
     notify(session, payment)
     session.flush()
     return payment

@@ -25,12 +25,15 @@ from storage.s3 import S3DocumentStore
 from web.errors import install_error_pages
 from web.portal import IntakeStarter, Portal
 from web.routes import (
+    admin_awards,
+    admin_checkins,
     admin_conflicts,
     admin_mail,
     admin_payments,
     admin_reviewers,
     auth,
     budget,
+    celebrations,
     checkins,
     documents,
     drafting,
@@ -121,7 +124,10 @@ def create_app(app: App, *, start_intake: IntakeStarter | None = None) -> FastAP
         admin_reviewers,
         admin_conflicts,
         reviewer_profile,
+        admin_checkins,
+        admin_awards,
         rounds,
+        celebrations,
         feed,
         team,
         budget,

@@ -148,6 +148,26 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "due_date": dt.date(2027, 10, 30),
             "report_url": "https://portal.pilotfund.example/reports/17",
         },
+        "final_report_reminder": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "due_date": dt.date(2027, 10, 30),
+            "report_url": "https://portal.pilotfund.example/reports/17",
+        },
+        "final_report_overdue": {
+            "project_title": "Young carers voices",
+            "reference": "PF-2026-017",
+            "due_date": dt.date(2027, 10, 30),
+            "days_overdue": 3,
+            "report_url": "https://portal.pilotfund.example/reports/17",
+        },
+        "checkin_changes_requested": {
+            "reference": "PF-2026-017",
+            "project_title": "Young carers voices",
+            "milestone_title": "First community workshop",
+            "note": "Please add who came to the workshop.",
+            "checkin_url": "https://portal.pilotfund.example/checkins/41",
+        },
         "daily_digest": {
             "day": dt.date(2026, 12, 1),
             "items": [

@@ -42,10 +42,10 @@ def test_sample_data_exists_for_every_message(message: Any, contexts: dict[str, 
     assert contexts[message.name].keys() == message.context_keys
 
 
-def test_only_late_check_ins_and_conflicts_go_to_staff_and_the_sign_in_link_never_waits() -> None:
+def test_only_overdue_work_and_conflicts_go_to_staff_and_the_sign_in_link_never_waits() -> None:
     by_name = {message.name: message for message in CATALOGUE}
 
     staff = [m.name for m in CATALOGUE if m.audience == Audience.STAFF]
-    assert sorted(staff) == ["checkin_overdue", "conflict_declared"]
+    assert sorted(staff) == ["checkin_overdue", "conflict_declared", "final_report_overdue"]
     assert not by_name["sign_in_link"].digestible and not by_name["daily_digest"].digestible
     assert [m.name for m in CATALOGUE if m.calendar] == ["checkin_reminder"]

@@ -56,6 +56,13 @@ KEY_FACTS = {
     ],
     "tranche_released": ["£8,000", "payment number 2", "First community workshop", "PF-2026-017"],
     "final_report_due": ["Young carers voices", "30 October 2027", "/reports/17"],
+    "final_report_reminder": ["Young carers voices", "30 October 2027", "/reports/17"],
+    "final_report_overdue": ["Young carers voices", "PF-2026-017", "30 October 2027", "3", "/reports/17"],
+    "checkin_changes_requested": [
+        "First community workshop",
+        "Please add who came to the workshop.",
+        "/checkins/41",
+    ],
     "daily_digest": ["1 December 2026", "We have paid £8,000", "We sent it.", "are the 2"],
 }
 # Words that make people feel silly (DOMAIN.md, "Plain language"): say what they mean instead.

@@ -8,6 +8,7 @@ chosen file has to be chosen again (browsers never send it back).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,11 +18,11 @@ from starlette.datastructures import FormData
 from models.applications import Application, Document
 from models.awards import Award, Milestone
 from models.enums import MilestoneProgress
-from models.errors import DuplicateAction, NotFound
+from models.errors import AccessDenied, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import CheckInInput
-from services.access import application_by_reference
-from services.milestones import Upload, submit_check_in
+from services.milestones import Upload, awaits_check_in, submit_check_in
+from services.project_team import VIEW_ONLY_MESSAGE, project_for
 from services.uploads import ACCEPTED_KINDS, FileRefused, check_file, discard
 from storage.errors import StorageError
 from web.forms import FormRejected, non_empty, text_values, uploaded_file, validated
@@ -46,22 +47,33 @@ def radio_name(milestone: Milestone) -> str:
 
 
 def due_milestone(award: Award) -> Milestone | None:
-    """The earliest milestone without a check-in: the one the team reports on next."""
-    return next((milestone for milestone in award.milestones if milestone.check_in is None), None)
+    """The earliest milestone without a check-in, or whose check-in we asked to change: the one the team
+    reports on next."""
+    return next((milestone for milestone in award.milestones if awaits_check_in(milestone)), None)
 
 
 def _last_known_progress(award: Award) -> dict[str, str]:
     """Each milestone as the latest check-in left it, so the team only changes what moved."""
-    reported = [milestone.check_in for milestone in award.milestones if milestone.check_in is not None]
+    reported = [m.check_in for m in award.milestones if m.check_in is not None and not awaits_check_in(m)]
     if not reported:
         return {}
     latest = reported[-1].milestone_progress
     return {radio_name(m): latest[str(m.sequence)] for m in award.milestones if str(m.sequence) in latest}
 
 
-def _show(request: Request, application: Application, award: Award, **context: Any) -> HTMLResponse:
+def _as_sent(award: Award, milestone: Milestone) -> dict[str, str]:
+    """A check-in we asked the team to change, as they sent it, so they change only what they need to."""
+    sent = milestone.check_in
+    progress = {radio_name(m): sent.milestone_progress.get(str(m.sequence), "") for m in award.milestones}
+    return non_empty(progress | {name: getattr(sent, name) for name in NOTES})
+
+
+def _show(
+    request: Request, application: Application, award: Award, *, may_act: bool, **context: Any
+) -> HTMLResponse:
     due = due_milestone(award) if application.status == ApplicationStatus.IN_DELIVERY else None
-    context.setdefault("values", _last_known_progress(award))
+    revising = due is not None and due.check_in is not None
+    context.setdefault("values", _as_sent(award, due) if revising else _last_known_progress(award))
     return render(
         request,
         "checkins.html",
@@ -72,6 +84,8 @@ def _show(request: Request, application: Application, award: Award, **context: A
         radio_name=radio_name,
         accepted=ACCEPTED_KINDS,
         max_mb=portal_of(request).max_upload_bytes // (1024 * 1024),
+        may_act=may_act,
+        view_only_message=VIEW_ONLY_MESSAGE,
         **context,
     )
 
@@ -80,10 +94,10 @@ def _show(request: Request, application: Application, award: Award, **context: A
 def check_ins_page(
     request: Request, reference: str, uow: Uow, person: CurrentPerson, sent: int | None = None
 ) -> HTMLResponse:
-    application = application_by_reference(uow.session, person, reference)
-    award = award_of(uow.session, application)
-    just_sent = next((m for m in award.milestones if m.sequence == sent and m.check_in is not None), None)
-    return _show(request, application, award, just_sent=just_sent)
+    project = project_for(uow.session, person, reference)
+    award = award_of(uow.session, project.application)
+    just_sent = next((m for m in award.milestones if m.sequence == sent and not awaits_check_in(m)), None)
+    return _show(request, project.application, award, may_act=project.may_act, just_sent=just_sent)
 
 
 def _answers(form: FormData, award: Award, due: Milestone) -> CheckInInput:
@@ -141,30 +155,31 @@ def _upload(request: Request, form: FormData) -> list[Upload]:
 def send_check_in(
     request: Request, reference: str, milestone_id: int, form: PostedForm, uow: Uow, person: CurrentPerson
 ) -> Response:
-    application = application_by_reference(uow.session, person, reference)
+    project = project_for(uow.session, person, reference)
+    if not project.may_act:
+        raise AccessDenied(VIEW_ONLY_MESSAGE)
+    application, show = project.application, functools.partial(_show, request, may_act=True)
     award = award_of(uow.session, application)
     milestone = next((m for m in award.milestones if m.id == milestone_id), None)
     if milestone is None:
         raise NotFound(f"no milestone {milestone_id} in {reference}")
-    if milestone.check_in is not None:
-        return _refuse_second(request, application, award, milestone)
+    if not awaits_check_in(milestone):
+        return show(application, award, status_code=409, refused=milestone)
     try:
         answers = _answers(form, award, milestone)
         uploads = _upload(request, form)
     except FormRejected as rejected:
-        return _show(
-            request, application, award, status_code=400, errors=rejected.errors, values=rejected.values
-        )
+        return show(application, award, status_code=400, errors=rejected.errors, values=rejected.values)
     store = portal_of(request).app.store
     try:
         check_in = submit_check_in(
             uow.session, milestone.id, answers, person_id=person.id, uploads=uploads, store=store
         )
     except DuplicateAction:
-        return _refuse_second(request, application, award, milestone)
+        return show(application, award, status_code=409, refused=milestone)
     except StorageError:
         errors = {FILE_FIELD: "We could not save your file just now. Nothing was sent. Please try again."}
-        return _show(request, application, award, status_code=400, errors=errors, values=text_values(form))
+        return show(application, award, status_code=400, errors=errors, values=text_values(form))
     keys = [uow.session.get(Document, document_id).key for document_id in check_in.upload_document_ids]
     try:
         uow.commit()
@@ -173,9 +188,3 @@ def send_check_in(
             discard(store, key)
         raise
     return redirect(f"/applications/{reference}/check-ins?sent={milestone.sequence}")
-
-
-def _refuse_second(
-    request: Request, application: Application, award: Award, milestone: Milestone
-) -> Response:
-    return _show(request, application, award, status_code=409, refused=milestone)

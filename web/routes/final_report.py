@@ -17,12 +17,12 @@ from starlette.datastructures import FormData
 
 from models.applications import Application
 from models.awards import CloseOutReport, NamingConsent
-from models.errors import DomainError
+from models.errors import AccessDenied, DomainError
 from models.lifecycle import ApplicationStatus
 from models.people import Person
 from models.schemas import FinalReportInput
-from services.access import application_by_reference
 from services.closeout import GRIPP2_FIELDS, record_naming_consent, submit_final_report
+from services.project_team import VIEW_ONLY_MESSAGE, acting_team, project_for
 from web.forms import FormRejected, non_empty, plain_message, text_values
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow
@@ -31,11 +31,6 @@ router = APIRouter()
 QUOTE_SLOTS = 3
 STORY_FIELDS = (*GRIPP2_FIELDS, "highlights", "thanks")
 NAMING = "may_be_named"
-
-
-def _team(application: Application) -> list[Person]:
-    co_leads = [co_lead.person for co_lead in application.co_leads if co_lead.person is not None]
-    return [application.applicant, *[person for person in co_leads if person.id != application.applicant_id]]
 
 
 def _saved_values(report: CloseOutReport | None) -> dict[str, str]:
@@ -58,7 +53,7 @@ def _show(
             select(NamingConsent).where(NamingConsent.application_id == application.id)
         )
     }
-    team = _team(application)
+    team = acting_team(uow.session, application)
     context.setdefault("values", _saved_values(report))
     context.setdefault("naming_values", {NAMING: {True: "yes", False: "no"}.get(consents.get(person.id), "")})
     return render(
@@ -68,6 +63,7 @@ def _show(
         report=report,
         team=[(member, consents.get(member.id)) for member in team],
         on_team=person in team,
+        view_only_message=VIEW_ONLY_MESSAGE,
         current_name=person.name,
         open_for_report=application.status == ApplicationStatus.CLOSING,
         quote_slots=range(1, QUOTE_SLOTS + 1),
@@ -79,8 +75,15 @@ def _show(
 def final_report_page(
     request: Request, reference: str, uow: Uow, person: CurrentPerson, sent: str | None = None
 ) -> HTMLResponse:
-    application = application_by_reference(uow.session, person, reference)
+    application = project_for(uow.session, person, reference).application
     return _show(request, uow, application, person, just_sent=sent)
+
+
+def _acting_on(uow: Uow, person: Person, reference: str) -> Application:
+    project = project_for(uow.session, person, reference)
+    if not project.may_act:
+        raise AccessDenied(VIEW_ONLY_MESSAGE)
+    return project.application
 
 
 def _report(form: FormData) -> FinalReportInput:
@@ -118,7 +121,7 @@ def _report(form: FormData) -> FinalReportInput:
 def send_final_report(
     request: Request, reference: str, form: PostedForm, uow: Uow, person: CurrentPerson
 ) -> Response:
-    application = application_by_reference(uow.session, person, reference)
+    application = _acting_on(uow, person, reference)
     try:
         report = _report(form)
         submit_final_report(uow.session, application.id, report, person_id=person.id)
@@ -138,7 +141,7 @@ def send_final_report(
 def choose_naming(
     request: Request, reference: str, form: PostedForm, uow: Uow, person: CurrentPerson
 ) -> Response:
-    application = application_by_reference(uow.session, person, reference)
+    application = _acting_on(uow, person, reference)
     choice = form.get(NAMING)
     if choice not in ("yes", "no"):
         errors = {NAMING: "Choose yes if we may use your name, or no if we may not."}

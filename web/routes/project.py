@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from models.applications import Application
 from models.awards import Award
 from models.enums import AwardStatus
-from models.errors import DuplicateAction, NotFound
+from models.errors import AccessDenied, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
-from services.access import application_by_reference
+from services.project_team import VIEW_ONLY_MESSAGE, project_for
 from services.tranches import accept_terms
 from web.pages import redirect, render
 from web.portal import CurrentPerson, PostedForm, Uow, portal_of
@@ -51,7 +51,9 @@ def project_links(session: Session, application: Application) -> list[tuple[str,
     return links
 
 
-def _show(request: Request, application: Application, award: Award, **context: Any) -> HTMLResponse:
+def _show(
+    request: Request, application: Application, award: Award, *, may_act: bool, **context: Any
+) -> HTMLResponse:
     titles = {milestone.id: milestone.title for milestone in award.milestones}
     return render(
         request,
@@ -60,19 +62,22 @@ def _show(request: Request, application: Application, award: Award, **context: A
         award=award,
         conditions=[line for line in award.conditions.splitlines() if line.strip()],
         tranches=[(payment, titles.get(payment.milestone_id, "")) for payment in award.payments],
+        may_act=may_act,
+        view_only_message=VIEW_ONLY_MESSAGE,
         **context,
     )
 
 
 @router.get("/applications/{reference}/award", response_class=HTMLResponse)
 def award_page(request: Request, reference: str, uow: Uow, person: CurrentPerson) -> HTMLResponse:
-    application = application_by_reference(uow.session, person, reference)
-    return _show(request, application, award_of(uow.session, application))
+    project = project_for(uow.session, person, reference)
+    application = project.application
+    return _show(request, application, award_of(uow.session, application), may_act=project.may_act)
 
 
 @router.get("/applications/{reference}/award/letter.{kind}")
 def award_letter(request: Request, reference: str, kind: str, uow: Uow, person: CurrentPerson) -> Response:
-    application = application_by_reference(uow.session, person, reference)
+    application = project_for(uow.session, person, reference).application
     award = award_of(uow.session, application)
     letter = {"html": award.letter, "pdf": award.letter_pdf}.get(kind)
     if letter is None:
@@ -89,14 +94,17 @@ def award_letter(request: Request, reference: str, kind: str, uow: Uow, person: 
 
 @router.post("/applications/{reference}/award/accept")
 def accept(request: Request, reference: str, form: PostedForm, uow: Uow, person: CurrentPerson) -> Response:
-    application = application_by_reference(uow.session, person, reference)
+    project = project_for(uow.session, person, reference)
+    application, may_act = project.application, project.may_act
+    if not may_act:
+        raise AccessDenied(VIEW_ONLY_MESSAGE)
     award = award_of(uow.session, application)
     if form.get("confirm") != "yes":
         errors = {"confirm": "Tick the box to say you accept the terms and conditions."}
-        return _show(request, application, award, status_code=400, errors=errors)
+        return _show(request, application, award, may_act=may_act, status_code=400, errors=errors)
     try:
         accept_terms(uow.session, award.id, person_id=person.id)
     except DuplicateAction:
-        return _show(request, application, award, already_accepted=True)
+        return _show(request, application, award, may_act=may_act, already_accepted=True)
     uow.commit()
     return redirect(f"/applications/{reference}/award")
