@@ -98,10 +98,11 @@ def scan(
         found_rows, cols = np.nonzero(block[rows] >= limits[rows, None])
         near_apps.append(rows[found_rows] + start)
         near_reviewers.append(cols)
-        rows = np.flatnonzero(largest >= limits - band)
-        found_rows, cols = _row_best(block[rows], per_app)
-        best_apps.append(rows[found_rows] + start)
-        best_reviewers.append(cols)
+        if per_app:
+            rows = np.flatnonzero(largest >= limits - band)
+            found_rows, cols = _row_best(block[rows], per_app)
+            best_apps.append(rows[found_rows] + start)
+            best_reviewers.append(cols)
         if per_reviewer:
             np.subtract(block, limits[:, None], out=block)
             top_rows, top_values = _column_best(block, per_reviewer)

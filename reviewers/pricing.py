@@ -182,11 +182,13 @@ def _most_negative(
 def _price(
     problem: GroupProblem, potential: np.ndarray, *, excluded: PairsByRow, reach: _Reach, pricing: Pricing
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], bool, tuple[np.ndarray, np.ndarray]]:
-    """One read of every pair outside the network: (pairs to add, zero-reduced-cost pairs once nothing
+    """A read of every pair outside the network: (pairs to add, zero-reduced-cost pairs once nothing
     is negative, whether all of those were kept, the pool for `_from_pool`).
 
     The float test keeps every pair whose reduced cost could be zero or below, with a margin for the
-    rounding of affinities to integer weights and for float32; the exact test runs on those only."""
+    rounding of affinities to integer weights and for float32; the exact test runs on those only. The
+    first read looks for those pairs only, which is all the last read of a group (the proof) needs; a
+    second read picks the pairs to add only when some pair improves."""
     n_apps, n_reviewers = problem.blocked.shape
     sink = potential[n_apps + n_reviewers]
     app_potential = (potential[:n_apps] - sink) / problem.scale
@@ -196,24 +198,27 @@ def _price(
     dtype = np.float32 if largest < 1e3 else np.float64
     # float32 keeps about 7 digits: widen the margin by its rounding at these magnitudes.
     margin = 2.0 / problem.scale + (1e-3 if dtype == np.float32 else 0.0)
-    found = scan(
-        problem.affinity,
-        excluded,
-        skip_rows=problem.demand <= 0,
-        shift=shift.astype(dtype),
-        limit=(app_potential - margin).astype(dtype),
-        band=reach.band,
-        per_app=pricing.pool_k,
-        per_reviewer=pricing.pool_per_reviewer,
-        dtype=dtype,
-    )
-    near_apps, near_reviewers = found.near
+    arguments = {
+        "skip_rows": problem.demand <= 0,
+        "shift": shift.astype(dtype),
+        "limit": (app_potential - margin).astype(dtype),
+        "band": reach.band,
+        "dtype": dtype,
+    }
+    near_apps, near_reviewers = scan(problem.affinity, excluded, per_app=0, per_reviewer=0, **arguments).near
     near_reduced = _reduced(problem, potential, near_apps, near_reviewers)
     if not (near_reduced < 0).any():
         zero = near_reduced == 0
         if int(zero.sum()) > _ZERO_TIES_KEPT:
             return _NO_PAIRS, _NO_PAIRS, False, _NO_PAIRS
         return _NO_PAIRS, (near_apps[zero], near_reviewers[zero]), True, _NO_PAIRS
+    found = scan(
+        problem.affinity,
+        excluded,
+        per_app=pricing.pool_k,
+        per_reviewer=pricing.pool_per_reviewer,
+        **arguments,
+    )
     apps, reviewers = found.best
     reduced = _reduced(problem, potential, apps, reviewers)
     wanted = reduced < reach.slack
