@@ -104,20 +104,9 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
     pool, potential, rounds = _NO_PAIRS, None, 0
     while True:
         rounds += 1
-        network = build_network(
-            demand=problem.demand,
-            min_load=problem.min_load,
-            max_load=problem.max_load,
-            pair_apps=apps,
-            pair_reviewers=reviewers,
-            pair_costs=-problem.pair_weights(apps, reviewers),
-            penalties=penalties,
-        )
+        network = _network(problem, apps, reviewers, penalties=penalties)
         if not solve_network(network):
-            penalties, potential = (
-                tiers,
-                None,
-            )  # this candidate set, or the whole group, cannot meet every rule
+            penalties = tiers  # this candidate set, or the whole group, cannot meet every rule
             continue
         potential = potentials(network, start=potential)
         # The pool from the last full read is re-checked first, which is cheap; only when none of it
@@ -127,9 +116,7 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
         )
         if len(new_apps) == 0:
             excluded = PairsByRow.of(
-                np.concatenate([blocked[0], apps]),
-                np.concatenate([blocked[1], reviewers]),
-                shape=closed.shape,
+                np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=closed.shape
             )
             (new_apps, new_reviewers), zero, complete, pool = _price(
                 problem, potential, excluded=excluded, reach=reach, pricing=pricing
@@ -139,6 +126,20 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
         closed[new_apps, new_reviewers] = True
         apps = np.concatenate([apps, new_apps])
         reviewers = np.concatenate([reviewers, new_reviewers])
+
+
+def _network(
+    problem: GroupProblem, apps: np.ndarray, reviewers: np.ndarray, *, penalties: Tiers | None
+) -> Network:
+    return build_network(
+        demand=problem.demand,
+        min_load=problem.min_load,
+        max_load=problem.max_load,
+        pair_apps=apps,
+        pair_reviewers=reviewers,
+        pair_costs=-problem.pair_weights(apps, reviewers),
+        penalties=penalties,
+    )
 
 
 def _reduced(
