@@ -4,8 +4,8 @@ No database and no I/O: the service layer turns rows into the plain dataclasses 
 
 - `roles`: reviewer groups and the application / reviewer slots of a round.
 - `conflicts`: automatic and declared conflicts of interest.
-- `network`, `pricing`, `ties`, `solver`: the exact assignment on arrays (OR-Tools min-cost flow,
-  reduced-cost pricing over every pair, CP-SAT among tied optima).
+- `network`, `candidates`, `pricing`, `ties`, `solver`: the exact assignment on arrays (OR-Tools
+  min-cost flow, reduced-cost pricing over every pair read in row blocks, CP-SAT among tied optima).
 - `assignment`: reviewer-to-application assignment for one round, with plain-language shortfalls.
 - `shortfalls`: the wording of those shortfalls.
 - `scoring`: the rubric, equal-voice scores, flags, discussion list, funding within the pot.

@@ -149,20 +149,23 @@ def residual_arcs(network: Network, *, reduced: np.ndarray | None = None) -> tup
     return tails, heads, costs
 
 
-def potentials(network: Network) -> np.ndarray:
+def potentials(network: Network, *, start: np.ndarray | None = None) -> np.ndarray:
     """Node potentials p with cost + p[tail] - p[head] >= 0 on every residual arc (exact integers).
 
-    Shortest distances from a virtual root joined to every node at cost 0, by Bellman-Ford rounds done
-    as whole-array operations: the number of rounds is the depth of the shortest-path tree (about a
-    hundred arcs on large rounds), far fewer than the node count."""
+    Label-correcting rounds done as whole-array operations: each node's label drops to the cheapest
+    label + cost of its incoming residual arcs until none drops. From all zeros (a virtual root joined to
+    every node at cost 0) the labels are shortest distances, and the number of rounds is the depth of
+    the shortest-path tree (about a hundred arcs on large rounds), far fewer than the node count. From
+    `start` (the potentials of the previous, slightly smaller network) few labels move, so it ends
+    sooner; labels only drop and are bounded below when there is no negative cycle, so it ends."""
     tails, heads, costs = residual_arcs(network)
     order = np.argsort(heads, kind="stable")
     tails, heads, costs = tails[order], heads[order], costs[order]
+    distance = np.zeros(network.node_count, dtype=np.int64) if start is None else start.copy()
     if len(heads) == 0:
-        return np.zeros(network.node_count, dtype=np.int64)
+        return distance
     starts = np.flatnonzero(np.concatenate([[True], heads[1:] != heads[:-1]]))
     targets = heads[starts]
-    distance = np.zeros(network.node_count, dtype=np.int64)
     for _ in range(network.node_count + 1):
         best = np.minimum.reduceat(distance[tails] + costs, starts)
         improved = best < distance[targets]
