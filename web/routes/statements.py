@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models.errors import NotFound
 from models.review import PanelDecision
-from services.access import application_by_reference
+from services.project_team import project_for
 from web.pages import render
 from web.portal import CurrentPerson, Uow
 
@@ -22,7 +22,7 @@ router = APIRouter()
 
 @router.get("/applications/{reference}/summary-statement", response_class=HTMLResponse)
 def statement_page(request: Request, reference: str, uow: Uow, person: CurrentPerson) -> HTMLResponse:
-    application = application_by_reference(uow.session, person, reference)
+    application = project_for(uow.session, person, reference).application
     decision = uow.session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
     if decision is None or decision.decided_at is None:
         raise NotFound(f"no summary statement for {reference} yet")
