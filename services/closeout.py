@@ -17,7 +17,7 @@ from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
 from reports.celebration import celebration_html, celebration_view
-from services.documents import NewDocument, page_and_pdf, store_documents
+from services.documents import RenderedPage, pages_and_pdfs, store_documents
 from services.tranches import ensure_on_team
 from storage.documents import DocumentStore
 
@@ -95,9 +95,9 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
     return list(session.scalars(query.order_by(Application.id)))
 
 
-def _celebration(session: Session, application: Application) -> list[NewDocument]:
+def _celebration(session: Session, application: Application) -> RenderedPage:
     html = celebration_html(celebration_view(session, application))
-    return page_and_pdf(
+    return RenderedPage(
         application,
         DocumentPurpose.CELEBRATION_REPORT,
         f"celebrations/{application.reference}/celebration-report",
@@ -123,7 +123,8 @@ def publish_celebrations(
         for report in (reports[application_id] for application_id in application_ids)
         if report.celebration_document_id is None
     ]
-    stored = store_documents(session, store, [document for _, pair in to_make for document in pair])
+    pairs = pages_and_pdfs([page for _, page in to_make])
+    stored = store_documents(session, store, [document for pair in pairs for document in pair])
     for n, (report, _) in enumerate(to_make):
         html, pdf = stored[2 * n], stored[2 * n + 1]
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
