@@ -31,6 +31,7 @@ from services.awards import (
     set_up_awards,
 )
 from services.budget_checks import approval_problems, pot_left
+from services.rendering import start_pdf_workers
 
 DAY = 24 * 3600
 
@@ -186,6 +187,7 @@ async def award(
 ) -> dict[str, Any]:
     """Propose the panel's awards, pause for an administrator to approve the slate in the Prefect UI, then
     issue letters and tranches. Awards decided elsewhere (one `award-decision` run each) are respected."""
+    start_pdf_workers()  # the letters' PDFs; started while the administrator decides
     waiting = propose(round_id)
     counts = {"approved": 0, "declined": 0, "left": 0}
     if waiting:

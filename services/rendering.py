@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_PDF_WORKERS = 4
+WARM_UP_PAGE = "<!doctype html><html lang=en><title>-</title><p>-</p></html>"
 
 _pool_lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -69,6 +70,17 @@ def render_pdfs(htmls: Sequence[str]) -> list[bytes]:
         _pool_failed = True
         shutdown_pdf_workers()
         return [render_pdf(html) for html in htmls]
+
+
+def start_pdf_workers() -> None:
+    """Start the PDF workers ahead of their first batch, without waiting (e.g. while an award waits for
+    an administrator), so loading WeasyPrint and the fonts is not on the way of the first batch."""
+    workers = pdf_workers()
+    if workers < 2 or _pool_failed:
+        return
+    pool = _worker_pool(workers)
+    for _ in range(workers):
+        pool.submit(render_pdf, WARM_UP_PAGE)
 
 
 def pdf_workers() -> int:
