@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application
+from models.applications import Application, CoLead
 from models.awards import Award, Milestone, Payment
 from models.base import utcnow
 from models.enums import AwardStatus, DocumentPurpose, PaymentKind, Recommendation
@@ -231,6 +231,30 @@ def set_up_awards(
             change_status(
                 session, award.application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
             )
+
+
+def load_awards(session: Session, award_ids: list[int]) -> list[Award]:
+    """The awards with these ids, in that order, with what deciding on them and issuing their letters
+    reads (the application, its team and budget, milestones and payments), loaded for all at once."""
+    application = selectinload(Award.application)
+    awards = {
+        award.id: award
+        for award in session.scalars(
+            select(Award)
+            .where(Award.id.in_(award_ids))
+            .options(
+                selectinload(Award.milestones),
+                selectinload(Award.payments),
+                application.selectinload(Application.applicant),
+                application.selectinload(Application.budget_lines),
+                application.selectinload(Application.co_leads).selectinload(CoLead.person),
+            )
+        )
+    }
+    missing = [award_id for award_id in award_ids if award_id not in awards]
+    if missing:
+        raise NotFound(f"no award with id {', '.join(map(str, missing))}")
+    return [awards[award_id] for award_id in award_ids]
 
 
 def approved_awards_to_set_up(session: Session, *, round_id: int) -> list[Award]:

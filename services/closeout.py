@@ -4,11 +4,12 @@ celebration report (a page and a tagged PDF) shared with the community."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application, Document
+from models.applications import Application, CoLead, Document
 from models.awards import Award, CloseOutReport, NamingConsent
 from models.base import utcnow
 from models.enums import DocumentPurpose
@@ -105,6 +106,17 @@ def _celebration(session: Session, application: Application) -> RenderedPage:
     )
 
 
+def _for_celebration() -> tuple[Any, ...]:
+    """Loader options for what a celebration report reads of its project, for a batch at once."""
+    application = selectinload(CloseOutReport.application)
+    co_leads = application.selectinload(Application.co_leads)
+    return (
+        application.selectinload(Application.applicant),
+        co_leads.selectinload(CoLead.person),
+        co_leads.selectinload(CoLead.organisation),
+    )
+
+
 def publish_celebrations(
     session: Session, store: DocumentStore, application_ids: list[int], *, actor: str
 ) -> list[str]:
@@ -112,7 +124,9 @@ def publish_celebrations(
     reports = {
         report.application_id: report
         for report in session.scalars(
-            select(CloseOutReport).where(CloseOutReport.application_id.in_(application_ids))
+            select(CloseOutReport)
+            .where(CloseOutReport.application_id.in_(application_ids))
+            .options(*_for_celebration())
         )
     }
     missing = sorted(set(application_ids) - reports.keys())
