@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from models.applications import Application
+from models.applications import Application, CoLead
 from models.awards import Award, CheckIn, Milestone
 from models.base import utcnow
 from models.enums import BudgetCategory, MilestoneProgress, OrganisationKind, ReviewerType, Role
@@ -232,7 +232,10 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
     """Every assigned reviewer scores and submits; scores lean on a hidden quality per application."""
     rng = random.Random(seed)
     assignments = session.scalars(
-        select(Assignment).where(Assignment.round_id == round_id).order_by(Assignment.id)
+        select(Assignment)
+        .where(Assignment.round_id == round_id)
+        .options(selectinload(Assignment.review), selectinload(Assignment.application))
+        .order_by(Assignment.id)
     ).all()
     done = 0
     for assignment in assignments:
@@ -266,6 +269,11 @@ def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:
             Milestone.due_on <= due_by,
             ~Milestone.check_in.has(),
         )
+        .options(
+            selectinload(Milestone.check_in),
+            selectinload(Milestone.award).selectinload(Award.milestones),
+            selectinload(Milestone.award).options(*_team_of(Award.application)),
+        )
         .order_by(Milestone.id)
     ).all()
     for milestone in milestones:
@@ -294,6 +302,7 @@ def accept_offers(session: Session, *, round_id: int) -> int:
             Application.status == S.IN_DELIVERY,
             Award.terms_accepted_at.is_(None),
         )
+        .options(*_team_of(Award.application))
         .order_by(Award.id)
     ).all()
     for award in awards:
@@ -304,26 +313,32 @@ def accept_offers(session: Session, *, round_id: int) -> int:
 def approve_check_ins(session: Session, *, round_id: int, notifier: DeliveryNotifier) -> int:
     """An administrator approves every check-in not yet approved, releasing their tranches."""
     waiting = session.scalars(
-        select(CheckIn.id)
+        select(CheckIn)
         .join(Milestone)
         .join(Award)
         .join(Application)
         .where(Application.round_id == round_id, CheckIn.approved_at.is_(None))
+        .options(
+            joinedload(CheckIn.milestone)
+            .joinedload(Milestone.award)
+            .options(selectinload(Award.payments), *_team_of(Award.application))
+        )
         .order_by(CheckIn.id)
     ).all()
-    for check_in_id in waiting:
-        approve_check_in(session, check_in_id, actor="synthetic:administrator", notifier=notifier)
+    for check_in in waiting:
+        approve_check_in(session, check_in.id, actor="synthetic:administrator", notifier=notifier)
     return len(waiting)
 
 
 def file_final_reports(session: Session, *, round_id: int) -> int:
     closing = session.scalars(
-        select(Application.id)
+        select(Application)
         .where(Application.round_id == round_id, Application.status == S.CLOSING)
+        .options(selectinload(Application.co_leads))
         .order_by(Application.id)
     ).all()
-    for application_id in closing:
-        applicant_id = session.get(Application, application_id).applicant_id
+    for application in closing:
+        application_id, applicant_id = application.id, application.applicant_id
         record_naming_consent(session, application_id, person_id=applicant_id, may_be_named=True)
         submit_final_report(
             session,
@@ -341,3 +356,13 @@ def file_final_reports(session: Session, *, round_id: int) -> int:
             ),
         )
     return len(closing)
+
+
+def _team_of(application: object) -> tuple[object, ...]:
+    """Loader options for an application and its team (applicant, co-leads), loaded a batch at a time
+    as a person going through the portal would load their own, rather than one lazy query each."""
+    loaded = selectinload(application)  # type: ignore[arg-type]
+    return (
+        loaded.selectinload(Application.applicant),
+        loaded.selectinload(Application.co_leads).selectinload(CoLead.person),
+    )

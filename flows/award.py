@@ -27,10 +27,12 @@ from services.awards import (
     awards_awaiting_approval,
     decide_award,
     decide_slate,
+    load_awards,
     propose_awards,
     set_up_awards,
 )
 from services.budget_checks import approval_problems, pot_left
+from services.rendering import start_pdf_workers
 
 DAY = 24 * 3600
 
@@ -134,7 +136,7 @@ async def award_decision(
 def set_up(award_ids: list[int], start: dt.date) -> int:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
-        awards = [uow.session.get(Award, award_id) for award_id in award_ids]
+        awards = load_awards(uow.session, award_ids)
         set_up_awards(uow.session, app.store, awards, start=start, actor="flow:award")
         uow.commit()
     return len(award_ids)
@@ -148,7 +150,7 @@ class AwardSlateDecision(RunInput, AwardSlateInput):
 def describe_slate(award_ids: list[int]) -> str:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
-        awards = [uow.session.get(Award, award_id) for award_id in award_ids]
+        awards = load_awards(uow.session, award_ids)
         rows = [
             f"| {a.application.reference} | {a.application.title} | {a.amount:,.2f} {a.currency} |"
             for a in awards
@@ -171,6 +173,7 @@ def describe_slate(award_ids: list[int]) -> str:
 def record_slate(award_ids: list[int], answer: dict[str, Any], actor: str) -> dict[str, int]:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
+        load_awards(uow.session, award_ids)  # all at once; deciding each finds it loaded
         counts = decide_slate(uow.session, award_ids, AwardSlateInput.model_validate(answer), actor=actor)
         uow.commit()
     return counts
@@ -186,6 +189,7 @@ async def award(
 ) -> dict[str, Any]:
     """Propose the panel's awards, pause for an administrator to approve the slate in the Prefect UI, then
     issue letters and tranches. Awards decided elsewhere (one `award-decision` run each) are respected."""
+    start_pdf_workers()  # the letters' PDFs; started while the administrator decides
     waiting = propose(round_id)
     counts = {"approved": 0, "declined": 0, "left": 0}
     if waiting:

@@ -14,6 +14,7 @@ from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
 from services.closeout import publish_celebrations, reports_ready_to_celebrate
 from services.milestones import sweep_check_ins
+from services.rendering import start_pdf_workers
 
 
 @task(name="sweep-check-ins", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -57,6 +58,8 @@ async def close_out(round_id: int | None = None, batch_size: int = 50) -> dict[s
     app = get_app()
     with own_code("close-out"), app.unit_of_work() as uow:
         ready = reports_ready_to_celebrate(uow.session, round_id=round_id)
+    if ready:
+        start_pdf_workers()
     keys = [
         key
         for start in range(0, len(ready), batch_size)

@@ -2,7 +2,9 @@
 the language they read best.
 
 A person without a saved choice gets each message at once, in English. Lookups made in a session are
-remembered in `session.info`, so queueing many e-mails asks the database once per person.
+remembered in `session.info`. The first one reads every saved choice at once while there are at most
+ALL_AT_ONCE of them (most people never change theirs), so queueing thousands of e-mails asks the database
+once; past that it asks once per person.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from models.errors import CograntError
 from notifications.languages import SOURCE_LANGUAGE, available_languages
 
 _CACHE_KEY = "notification_choices"
+_ALL_CACHED_KEY = "notification_choices_all_read"
+ALL_AT_ONCE = 2000
 
 
 class UnknownChoice(CograntError):
@@ -42,13 +46,35 @@ def choices_of(session: Session, person_id: int | None) -> Choices:
     if person_id is None:
         return DEFAULT
     cache: dict[int, Choices] = session.info.setdefault(_CACHE_KEY, {})
-    if person_id not in cache:
-        with session.no_autoflush:
-            saved = session.scalar(
-                select(NotificationPreference).where(NotificationPreference.person_id == person_id)
-            )
-        cache[person_id] = Choices(saved.delivery, saved.language) if saved is not None else DEFAULT
+    if person_id in cache:
+        return cache[person_id]
+    if _ALL_CACHED_KEY not in session.info:
+        session.info[_ALL_CACHED_KEY] = _read_all_if_few(session, cache)
+    if session.info[_ALL_CACHED_KEY]:
+        return cache.get(person_id, DEFAULT)
+    with session.no_autoflush:
+        saved = session.scalar(
+            select(NotificationPreference).where(NotificationPreference.person_id == person_id)
+        )
+    cache[person_id] = Choices(saved.delivery, saved.language) if saved is not None else DEFAULT
     return cache[person_id]
+
+
+def _read_all_if_few(session: Session, cache: dict[int, Choices]) -> bool:
+    """Remember every saved choice if there are at most ALL_AT_ONCE; whether they were all read."""
+    with session.no_autoflush:
+        rows = session.execute(
+            select(
+                NotificationPreference.person_id,
+                NotificationPreference.delivery,
+                NotificationPreference.language,
+            ).limit(ALL_AT_ONCE + 1)
+        ).all()
+    if len(rows) > ALL_AT_ONCE:
+        return False
+    for person_id, delivery, language in rows:
+        cache.setdefault(person_id, Choices(delivery, language))
+    return True
 
 
 def choose(

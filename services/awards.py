@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application
+from models.applications import Application, CoLead
 from models.awards import Award, Milestone, Payment
 from models.base import utcnow
 from models.enums import AwardStatus, DocumentPurpose, PaymentKind, Recommendation
@@ -20,7 +20,7 @@ from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
 from services.budget_checks import approval_problems, pot_left
-from services.documents import NewDocument, page_and_pdf, store_documents
+from services.documents import RenderedPage, pages_and_pdfs, store_documents
 from services.rendering import render_document
 from storage.documents import DocumentStore
 
@@ -175,7 +175,7 @@ def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
     return [first, *[each] * (count - 2), amount - first - each * (count - 2)]
 
 
-def _plan_award(session: Session, award: Award, *, start: dt.date) -> list[NewDocument]:
+def _plan_award(session: Session, award: Award, *, start: dt.date) -> RenderedPage | None:
     """Dates, milestones and tranches for an approved award; its letter (HTML and PDF) if it has none."""
     application = award.application
     if award.status != AwardStatus.APPROVED:
@@ -201,11 +201,11 @@ def _plan_award(session: Session, award: Award, *, start: dt.date) -> list[NewDo
             for n, (milestone, amount) in enumerate(zip(award.milestones, amounts, strict=True))
         ]
     if award.letter_document_id is not None:
-        return []
+        return None
     html = render_document(
         "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
     )
-    return page_and_pdf(
+    return RenderedPage(
         application, DocumentPurpose.AWARD_LETTER, f"awards/{application.reference}/award-letter", html
     )
 
@@ -214,13 +214,15 @@ def set_up_awards(
     session: Session, store: DocumentStore, awards: list[Award], *, start: dt.date, actor: str
 ) -> None:
     """Letters, milestones and tranches for approved awards, then delivery starts. Safe to repeat."""
-    letters = {award.id: _plan_award(session, award, start=start) for award in awards}
+    pages = {award.id: _plan_award(session, award, start=start) for award in awards}
+    to_render = {award_id: page for award_id, page in pages.items() if page is not None}
+    letters = dict(zip(to_render, pages_and_pdfs(list(to_render.values())), strict=True))
     pending = [letter for award_letters in letters.values() for letter in award_letters]
     stored = dict(
         zip([letter.key for letter in pending], store_documents(session, store, pending), strict=True)
     )
     for award in awards:
-        if letters[award.id]:
+        if award.id in letters:
             html, pdf = letters[award.id]
             award.letter_document_id, award.letter_pdf_document_id = stored[html.key].id, stored[pdf.key].id
     session.flush()
@@ -229,6 +231,30 @@ def set_up_awards(
             change_status(
                 session, award.application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
             )
+
+
+def load_awards(session: Session, award_ids: list[int]) -> list[Award]:
+    """The awards with these ids, in that order, with what deciding on them and issuing their letters
+    reads (the application, its team and budget, milestones and payments), loaded for all at once."""
+    application = selectinload(Award.application)
+    awards = {
+        award.id: award
+        for award in session.scalars(
+            select(Award)
+            .where(Award.id.in_(award_ids))
+            .options(
+                selectinload(Award.milestones),
+                selectinload(Award.payments),
+                application.selectinload(Application.applicant),
+                application.selectinload(Application.budget_lines),
+                application.selectinload(Application.co_leads).selectinload(CoLead.person),
+            )
+        )
+    }
+    missing = [award_id for award_id in award_ids if award_id not in awards]
+    if missing:
+        raise NotFound(f"no award with id {', '.join(map(str, missing))}")
+    return [awards[award_id] for award_id in award_ids]
 
 
 def approved_awards_to_set_up(session: Session, *, round_id: int) -> list[Award]:

@@ -4,11 +4,12 @@ celebration report (a page and a tagged PDF) shared with the community."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application, Document
+from models.applications import Application, CoLead, Document
 from models.awards import Award, CloseOutReport, NamingConsent
 from models.base import utcnow
 from models.enums import DocumentPurpose
@@ -17,7 +18,7 @@ from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
 from reports.celebration import celebration_html, celebration_view
-from services.documents import NewDocument, page_and_pdf, store_documents
+from services.documents import RenderedPage, pages_and_pdfs, store_documents
 from services.project_team import ensure_may_act
 from storage.documents import DocumentStore
 
@@ -95,13 +96,24 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
     return list(session.scalars(query.order_by(Application.id)))
 
 
-def _celebration(session: Session, application: Application) -> list[NewDocument]:
+def _celebration(session: Session, application: Application) -> RenderedPage:
     html = celebration_html(celebration_view(session, application))
-    return page_and_pdf(
+    return RenderedPage(
         application,
         DocumentPurpose.CELEBRATION_REPORT,
         f"celebrations/{application.reference}/celebration-report",
         html,
+    )
+
+
+def _for_celebration() -> tuple[Any, ...]:
+    """Loader options for what a celebration report reads of its project, for a batch at once."""
+    application = selectinload(CloseOutReport.application)
+    co_leads = application.selectinload(Application.co_leads)
+    return (
+        application.selectinload(Application.applicant),
+        co_leads.selectinload(CoLead.person),
+        co_leads.selectinload(CoLead.organisation),
     )
 
 
@@ -112,7 +124,9 @@ def publish_celebrations(
     reports = {
         report.application_id: report
         for report in session.scalars(
-            select(CloseOutReport).where(CloseOutReport.application_id.in_(application_ids))
+            select(CloseOutReport)
+            .where(CloseOutReport.application_id.in_(application_ids))
+            .options(*_for_celebration())
         )
     }
     missing = sorted(set(application_ids) - reports.keys())
@@ -123,7 +137,8 @@ def publish_celebrations(
         for report in (reports[application_id] for application_id in application_ids)
         if report.celebration_document_id is None
     ]
-    stored = store_documents(session, store, [document for _, pair in to_make for document in pair])
+    pairs = pages_and_pdfs([page for _, page in to_make])
+    stored = store_documents(session, store, [document for pair in pairs for document in pair])
     for n, (report, _) in enumerate(to_make):
         html, pdf = stored[2 * n], stored[2 * n + 1]
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id

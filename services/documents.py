@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application, Document
 from models.enums import DocumentPurpose
-from services.rendering import render_pdf
+from services.rendering import render_pdfs
 from storage.documents import DocumentStore, StoredObject
 
 UPLOAD_WORKERS = 8
@@ -62,22 +62,42 @@ def store_documents(session: Session, store: DocumentStore, documents: list[NewD
     return [recorded[document.key] for document in documents]
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    """A rendered document's HTML, to be kept as its page and its tagged PDF under `key_stem`."""
+
+    application: Application
+    purpose: DocumentPurpose
+    key_stem: str
+    html: str
+
+
 def page_and_pdf(
     application: Application, purpose: DocumentPurpose, key_stem: str, html: str
 ) -> list[NewDocument]:
     """A rendered document as its HTML page and its tagged PDF, stored under `key_stem`.html and .pdf."""
-    name = key_stem.rsplit("/", 1)[-1]
+    return pages_and_pdfs([RenderedPage(application, purpose, key_stem, html)])[0]
+
+
+def pages_and_pdfs(pages: list[RenderedPage]) -> list[list[NewDocument]]:
+    """Each page as [its HTML, its tagged PDF]; the PDFs of a batch are rendered side by side."""
+    pdfs = render_pdfs([page.html for page in pages])
+    return [_page_and_pdf(page, pdf) for page, pdf in zip(pages, pdfs, strict=True)]
+
+
+def _page_and_pdf(page: RenderedPage, pdf: bytes) -> list[NewDocument]:
+    name = page.key_stem.rsplit("/", 1)[-1]
     return [
         NewDocument(
-            application=application,
-            purpose=purpose,
-            key=f"{key_stem}.{extension}",
+            application=page.application,
+            purpose=page.purpose,
+            key=f"{page.key_stem}.{extension}",
             filename=f"{name}.{extension}",
             data=data,
             content_type=content_type,
         )
         for extension, data, content_type in (
-            ("html", html.encode(), "text/html; charset=utf-8"),
-            ("pdf", render_pdf(html), "application/pdf"),
+            ("html", page.html.encode(), "text/html; charset=utf-8"),
+            ("pdf", pdf, "application/pdf"),
         )
     ]

@@ -1,8 +1,22 @@
 """Responsible for rendering cogrant's documents (award letters, celebration reports): HTML with Jinja2,
-and tagged PDF (PDF/UA-1, so screen readers can follow it) with WeasyPrint."""
+and tagged PDF (PDF/UA-1, so screen readers can follow it) with WeasyPrint.
+
+A PDF takes a tenth of a second or more of one core, nearly all of it in WeasyPrint (pure Python, so
+threads do not help). A batch of them is rendered by a small pool of worker processes, one per core,
+started on first use and kept for the life of the process; each keeps one font configuration (fonts are
+looked up once, not per document).
+"""
 
 from __future__ import annotations
 
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +24,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_PDF_WORKERS = 4
+WARM_UP_PAGE = "<!doctype html><html lang=en><title>-</title><p>-</p></html>"
+
+_pool_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_failed = False
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -29,7 +50,71 @@ def render_pdf(html: str) -> bytes:
     """A tagged, accessible PDF of a self-contained HTML document (no external files are fetched)."""
     from weasyprint import HTML  # imported on first use: it loads Pango, which page-less runs never need
 
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(
+        pdf_variant="pdf/ua-1", font_config=_font_configuration()
+    )
+
+
+def render_pdfs(htmls: Sequence[str]) -> list[bytes]:
+    """`render_pdf` of each document, in order; several at once in the worker processes."""
+    global _pool_failed
+    workers = pdf_workers()
+    if len(htmls) < 2 or workers < 2 or _pool_failed:
+        return [render_pdf(html) for html in htmls]
+    try:
+        return list(_worker_pool(workers).map(render_pdf, htmls))
+    except BrokenProcessPool:
+        # A worker could not start or died (killed, out of memory): this process renders its PDFs itself
+        # from now on, starting with this batch.
+        logger.warning("PDF worker processes stopped; rendering PDFs in this process instead", exc_info=True)
+        _pool_failed = True
+        shutdown_pdf_workers()
+        return [render_pdf(html) for html in htmls]
+
+
+def start_pdf_workers() -> None:
+    """Start the PDF workers ahead of their first batch, without waiting (e.g. while an award waits for
+    an administrator), so loading WeasyPrint and the fonts is not on the way of the first batch."""
+    workers = pdf_workers()
+    if workers < 2 or _pool_failed:
+        return
+    pool = _worker_pool(workers)
+    for _ in range(workers):
+        pool.submit(render_pdf, WARM_UP_PAGE)
+
+
+def pdf_workers() -> int:
+    """One PDF worker per core (at most four); COGRANT_PDF_WORKERS overrides, 1 renders in-process."""
+    configured = os.environ.get("COGRANT_PDF_WORKERS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(MAX_PDF_WORKERS, os.cpu_count() or 1))
+
+
+def shutdown_pdf_workers() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # Spawned, not forked: the parent runs threads (Prefect, the database pool) that a fork would
+            # copy mid-lock.
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(shutdown_pdf_workers)
+        return _pool
+
+
+@cache
+def _font_configuration() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,48 @@
+"""Tagged PDFs rendered a batch at a time: in the worker processes, or in this process when asked to."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from services import rendering
+
+
+def _page(n: int) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><title>Letter {n}</title></head>'
+        f"<body><h1>Letter {n}</h1><p>For project number {n}.</p></body></html>"
+    )
+
+
+def _text_of(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _is_tagged(pdf: bytes) -> bool:
+    return "/StructTreeRoot" in PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+
+
+@pytest.mark.parametrize("workers", ["2", "1"])
+def test_a_batch_of_pdfs_comes_back_tagged_and_in_the_order_given(
+    workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COGRANT_PDF_WORKERS", workers)
+    pages = [_page(n) for n in range(5)]
+
+    pdfs = rendering.render_pdfs(pages)
+
+    assert [f"project number {n}." in _text_of(pdf) for n, pdf in enumerate(pdfs)] == [True] * 5
+    assert all(_is_tagged(pdf) for pdf in pdfs)
+
+
+def test_the_workers_render_what_this_process_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COGRANT_PDF_WORKERS", "2")
+    rendering.start_pdf_workers()
+
+    from_workers = rendering.render_pdfs([_page(1), _page(2)])
+
+    in_process = [rendering.render_pdf(_page(1)), rendering.render_pdf(_page(2))]
+    assert [_text_of(pdf) for pdf in from_workers] == [_text_of(pdf) for pdf in in_process]
