@@ -14,6 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import apause_flow_run
 from prefect.input import RunInput
+from prefect.input.actions import aread_flow_run_input
 from prefect.runtime import flow_run as current_flow_run
 
 from flows.notifications import deliver_notifications
@@ -35,6 +36,8 @@ from services.budget_checks import approval_problems, pot_left
 from services.rendering import start_pdf_workers
 
 DAY = 24 * 3600
+# The portal claims a paused run under this key (with who answered) before resuming it; see web/award_runs.
+PORTAL_ANSWER_KEY = "cogrant-portal-answer"
 
 
 class AwardDecision(RunInput, AwardDecisionInput):
@@ -56,6 +59,9 @@ async def _ask_administrator(
 ) -> tuple[dict[str, Any], str]:
     """Pause this run until an administrator submits `form` in the Prefect UI; their answer, and who."""
     answer = await apause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=poll_interval, key=key)
+    claim = await aread_flow_run_input(PORTAL_ANSWER_KEY)
+    if isinstance(claim, dict) and claim.get("by"):
+        return answer.model_dump(mode="json"), f"{claim['by']} via the portal (run {current_flow_run.id})"
     return answer.model_dump(mode="json"), f"administrator via Prefect UI (run {current_flow_run.id})"
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
+from flows.award import PORTAL_ANSWER_KEY as CLAIM_KEY
 from models.errors import NotFound
 
 AWARD_FLOWS = ("award", "award-decision")
-CLAIM_KEY = "cogrant-portal-answer"
 T = TypeVar("T")
 
 

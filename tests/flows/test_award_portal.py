@@ -111,6 +111,10 @@ def test_one_award_is_approved_from_the_portal_and_the_run_completes(app: App, a
         "Approved in the portal",
     )
 
+    with app.unit_of_work() as uow:
+        decided_by = uow.session.get(Award, award_id).decided_by
+    assert decided_by.startswith(f"Alex Admin <{ADMIN}> via the portal (run ")  # who answered, for the audit
+
     again = admin.post(path, {f"decision_{award_id}": "decline", "note": "Changed my mind"})
     assert again.status_code == 409 and "This run was already answered" in again.text
     assert _award(app, award_id)[0] == AwardStatus.APPROVED
