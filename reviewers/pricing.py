@@ -70,24 +70,27 @@ class Pricing:
     pool_per_reviewer: int = 16
     pool_share: float = 0.1  # applications this close to improving (share of the range) refill the pool
     near_share: float = 8.0  # a read finding more near pairs than this per application picks a new pool
+    drop_share: float = 0.05  # unused starting arcs this far from improving (share of the range) leave
 
 
 @dataclass(frozen=True)
 class _Reach:
-    """Pricing's tolerances in integer weights (`slack`) and affinity units (`band`), and the largest
-    affinity magnitude, worked out once per group (each is a pass over the dense matrix)."""
+    """Pricing's tolerances in integer weights (`slack`, `drop`) and affinity units (`band`), and the
+    largest affinity magnitude, worked out once per group (each is a pass over the dense matrix)."""
 
     slack: int
+    drop: int
     band: float
     largest: float
 
     @classmethod
     def of(cls, problem: GroupProblem, pricing: Pricing) -> _Reach:
         if problem.affinity.size == 0:
-            return cls(1, 0.0, 0.0)
+            return cls(1, 1, 0.0, 0.0)
         low, high = float(problem.affinity.min()), float(problem.affinity.max())
         slack = max(1, round(pricing.slack_share * (high - low) * problem.scale))
-        return cls(slack, pricing.pool_share * (high - low), max(abs(low), abs(high)))
+        drop = max(slack, round(pricing.drop_share * (high - low) * problem.scale))
+        return cls(slack, drop, pricing.pool_share * (high - low), max(abs(low), abs(high)))
 
 
 def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None = None) -> GroupSolution:
@@ -105,7 +108,7 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
     )
     closed[apps, reviewers] = True
     penalties: Tiers | None = None
-    pool, potential, rounds = _NO_PAIRS, None, 0
+    pool, potential, rounds, first_read = _NO_PAIRS, None, 0, True
     while True:
         rounds += 1
         network = _network(problem, apps, reviewers, penalties=penalties)
@@ -123,13 +126,37 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
                 np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=closed.shape
             )
             (new_apps, new_reviewers), zero, complete, pool = _price(
-                problem, potential, excluded=excluded, reach=reach, pricing=pricing, first=rounds == 1
+                problem, potential, excluded=excluded, reach=reach, pricing=pricing, first=first_read
             )
             if len(new_apps) == 0:
                 return GroupSolution(network, potential, rounds, zero, complete)
+            if first_read:
+                first_read = False
+                kept = _near_arcs(problem, network, potential, apps, reviewers, reach=reach)
+                closed[apps[~kept], reviewers[~kept]] = False  # read again from now on
+                apps, reviewers = apps[kept], reviewers[kept]
         closed[new_apps, new_reviewers] = True
         apps = np.concatenate([apps, new_apps])
         reviewers = np.concatenate([reviewers, new_reviewers])
+
+
+def _near_arcs(
+    problem: GroupProblem,
+    network: Network,
+    potential: np.ndarray,
+    apps: np.ndarray,
+    reviewers: np.ndarray,
+    *,
+    reach: _Reach,
+) -> np.ndarray:
+    """Which candidate pairs to keep: used, or not far from improving (bool per pair).
+
+    Most starting pairs are an application's or a reviewer's best by affinity alone; once the first
+    potentials price the popular reviewers, many are far from entering and only make every later
+    solve slower. Done once, after the first solve, so the candidate set grows from then on and pricing
+    still ends; a dropped pair that comes close to improving again is found by the next read."""
+    far = (network.flow[: len(apps)] == 0) & (_reduced(problem, potential, apps, reviewers) > reach.drop)
+    return ~far
 
 
 def _network(
