@@ -11,6 +11,8 @@ Column generation over the network of `reviewers.network`:
    each application's `pool_k` and each reviewer's `pool_per_reviewer` closest pairs (a sorting read);
    later reads, whose potentials are nearly final, keep every pair below the slack, which the same
    threshold test that proves optimality finds, with no sorting (unless there are too many of them).
+   After the first read, the unused starting pairs far from improving leave the network (once, so the
+   set only grows after that and pricing ends); later reads see them like any other pair.
 When no allowed pair has a negative reduced cost, the potentials are feasible duals of the full problem,
 so the flow is optimal over all pairs (LP duality; the network matrix is totally unimodular, so the LP
 optimum is the integer optimum). Pairs are added by reduced cost, not by affinity, because popular
