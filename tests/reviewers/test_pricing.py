@@ -75,6 +75,22 @@ def test_pricing_reaches_the_optimum_over_all_pairs(seed: int) -> None:
     assert (reduced >= 0).all()
 
 
+@pytest.mark.parametrize("drop_share", [0.0, 1.0])
+@pytest.mark.parametrize("near_share", [0.0, 1e9])
+@pytest.mark.parametrize("seed", range(20))
+def test_each_pool_and_dropping_reach_the_optimum(seed: int, near_share: float, drop_share: float) -> None:
+    """Later reads keep as the pool every pair close to improving, or, past `near_share` of them per
+    application, each side's closest pairs; after the first solve, unused starting pairs are dropped
+    from the network (all but the closest with `drop_share` 0) and read again. Each way must end at
+    the optimum over all pairs."""
+    problem, tiers = random_group(seed, n_apps=60, n_reviewers=15)
+    pricing = Pricing(
+        start_per_app=3, start_per_reviewer=3, add_k=1, pool_k=2, near_share=near_share, drop_share=drop_share
+    )
+    solution = solve_group(problem, tiers=tiers, pricing=pricing)
+    assert pair_cost(solution.network) == full_optimum(problem, tiers)
+
+
 def test_tiny_starting_lists_make_pricing_add_pairs() -> None:
     rounds = []
     for seed in range(10):
