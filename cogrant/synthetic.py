@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from models.applications import Application, CoLead
+from models.applications import Application
 from models.awards import Award, CheckIn, Milestone
 from models.base import utcnow
 from models.enums import BudgetCategory, MilestoneProgress, OrganisationKind, ReviewerType, Role
@@ -35,6 +35,7 @@ from services.closeout import record_naming_consent, submit_final_report
 from services.intake import create_draft, submit
 from services.milestones import DeliveryNotifier, approve_check_in, submit_check_in
 from services.people import get_or_create_organisation, get_or_create_person, grant_role
+from services.project_team import team_loaded
 from services.review_round import save_review
 from services.tranches import accept_terms
 
@@ -272,7 +273,7 @@ def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:
         .options(
             selectinload(Milestone.check_in),
             selectinload(Milestone.award).selectinload(Award.milestones),
-            selectinload(Milestone.award).options(*_team_of(Award.application)),
+            selectinload(Milestone.award).options(*team_loaded(Award.application)),
         )
         .order_by(Milestone.id)
     ).all()
@@ -302,7 +303,7 @@ def accept_offers(session: Session, *, round_id: int) -> int:
             Application.status == S.IN_DELIVERY,
             Award.terms_accepted_at.is_(None),
         )
-        .options(*_team_of(Award.application))
+        .options(*team_loaded(Award.application))
         .order_by(Award.id)
     ).all()
     for award in awards:
@@ -321,7 +322,7 @@ def approve_check_ins(session: Session, *, round_id: int, notifier: DeliveryNoti
         .options(
             joinedload(CheckIn.milestone)
             .joinedload(Milestone.award)
-            .options(selectinload(Award.payments), *_team_of(Award.application))
+            .options(selectinload(Award.payments), *team_loaded(Award.application))
         )
         .order_by(CheckIn.id)
     ).all()
@@ -356,13 +357,3 @@ def file_final_reports(session: Session, *, round_id: int) -> int:
             ),
         )
     return len(closing)
-
-
-def _team_of(application: object) -> tuple[object, ...]:
-    """Loader options for an application and its team (applicant, co-leads), loaded a batch at a time
-    as a person going through the portal would load their own, rather than one lazy query each."""
-    loaded = selectinload(application)  # type: ignore[arg-type]
-    return (
-        loaded.selectinload(Application.applicant),
-        loaded.selectinload(Application.co_leads).selectinload(CoLead.person),
-    )

@@ -22,6 +22,7 @@ from models.schemas import PanelInput
 from services.panel import decide_round
 from services.panel_days import record_attendance
 from services.payment_totals import reviewers_payments, totals_table
+from services.project_team import team_loaded
 from services.review_round import assign_round, move_reviewed_to_panel, nominated_applications
 from services.reviewer_payments import record_round_fees
 
@@ -191,9 +192,9 @@ def record_panel(round_id: int, panel_input: PanelInput) -> dict[str, Any]:
         funded = decide_round(uow.session, funding_round, panel_input, actor=ACTOR)
         fees = record_round_fees(uow.session, funding_round)
         decided = uow.session.scalars(
-            select(PanelDecision).where(
-                PanelDecision.round_id == round_id, PanelDecision.decided_at.is_not(None)
-            )
+            select(PanelDecision)
+            .where(PanelDecision.round_id == round_id, PanelDecision.decided_at.is_not(None))
+            .options(*team_loaded(PanelDecision.application))
         ).all()
         app.notifier.summary_statements(uow.session, list(decided))
         uow.commit()

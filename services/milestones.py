@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application, CoLead, Document
+from models.applications import Application, Document
 from models.awards import Award, CheckIn, Milestone, Payment
 from models.base import utcnow
 from models.enums import DocumentPurpose, MilestoneProgress, PaymentStatus
@@ -23,7 +23,7 @@ from models.status_change import change_status
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
 from services.final_report_reminders import chase_final_reports
-from services.project_team import ensure_may_act
+from services.project_team import ensure_may_act, team_loaded
 from services.tranches import release_first_tranches, release_tranche
 from storage.documents import DocumentStore
 
@@ -209,7 +209,7 @@ def sweep_check_ins(
         .options(
             selectinload(Milestone.check_in),
             # the reminders name the project and go to its team: loaded for all at once, not one by one
-            selectinload(Milestone.award).options(*_with_team(Award.application)),
+            selectinload(Milestone.award).options(*team_loaded(Award.application)),
         )
         .order_by(Milestone.id)
     ).all()
@@ -249,7 +249,7 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
         select(Application)
         .join(Award, Award.application_id == Application.id)
         .where(Application.status == S.IN_DELIVERY, Award.milestones.any(), ~unreported)
-        .options(*_with_team())
+        .options(*team_loaded())
         .order_by(Application.id)
     ).all()
     for application in done:
@@ -257,13 +257,3 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
         award = session.scalar(select(Award).where(Award.application_id == application.id))
         notifier.final_report_due(session, application, final_report_due_on(award))
     return [application.id for application in done]
-
-
-def _with_team(application: Any = None) -> tuple[Any, ...]:
-    """Loader options for the applicant and co-leads (as people) of applications, at `application` (a
-    relationship to one) or at the top of the query."""
-    team = (Application.applicant, Application.co_leads)
-    if application is None:
-        return (selectinload(team[0]), selectinload(team[1]).selectinload(CoLead.person))
-    loaded = selectinload(application)
-    return (loaded.selectinload(team[0]), loaded.selectinload(team[1]).selectinload(CoLead.person))

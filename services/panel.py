@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -67,6 +68,7 @@ def decide_round(
             [(a.id, d.final_score, a.requested_amount) for d, a in ranked], funding_round.pot - committed
         )
     )
+    comments = comments_for_applicants(session, [application.id for _, application in ranked])
     for rank, (decision, application) in enumerate(ranked, start=1):
         decision.rank = rank
         decision.recommendation = (
@@ -75,7 +77,7 @@ def decide_round(
         decision.lived_experience_chair_id = panel.lived_experience_chair_id
         decision.scientist_chair_id = panel.scientist_chair_id
         decision.decided_at = utcnow()
-        decision.summary_statement = summary_statement(session, decision)
+        decision.summary_statement = summary_statement(decision, comments[application.id])
         if decision.recommendation == Recommendation.DO_NOT_FUND:
             change_status(session, application, S.NOT_FUNDED, actor=actor, reason="panel recommendation")
     session.flush()
@@ -95,19 +97,27 @@ def _decided(session: Session, funding_round: FundingRound) -> list[tuple[PanelD
     )
 
 
-def summary_statement(session: Session, decision: PanelDecision) -> str:
-    """Plain words for the applicant: both group means, anonymised comments, discussion notes."""
-    comments = session.scalars(
-        select(Review.comment_for_applicant)
+def comments_for_applicants(session: Session, application_ids: list[int]) -> dict[int, list[str]]:
+    """The counted reviews' comments for the applicant, by application (by reviewer group, then in order)."""
+    rows = session.execute(
+        select(Assignment.application_id, Review.comment_for_applicant)
         .join(Assignment)
         .where(
-            Assignment.application_id == decision.application_id,
+            Assignment.application_id.in_(application_ids),
             Review.status == ReviewStatus.SUBMITTED,
             Review.comment_for_applicant != "",
             ~unwaived_conflict(Assignment.application_id, Assignment.reviewer_id),
         )
-        .order_by(Assignment.reviewer_type, Review.id)
-    ).all()
+        .order_by(Assignment.application_id, Assignment.reviewer_type, Review.id)
+    )
+    comments: dict[int, list[str]] = defaultdict(list)
+    for application_id, comment in rows:
+        comments[application_id].append(comment)
+    return comments
+
+
+def summary_statement(decision: PanelDecision, comments: list[str]) -> str:
+    """Plain words for the applicant: both group means, anonymised comments, discussion notes."""
     lines = [
         "Scores run from 1 (best) to 9.",
         f"People with lived experience gave it {_mean_text(decision.lived_experience_mean)} on average.",

@@ -9,11 +9,12 @@ Anyone else meets NotFound, the same as a project that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application
+from models.applications import Application, CoLead
 from models.errors import AccessDenied, NotFound
 from models.people import Person
 from models.portal import Access, ApplicationAccess
@@ -73,3 +74,13 @@ def project_for(session: Session, person: Person, reference: str) -> ProjectAcce
     if application is None or access is None:
         raise NotFound(f"no project {reference!r} for this person")
     return ProjectAccess(application=application, may_act=access == Access.EDIT)
+
+
+def team_loaded(application: Any = None) -> tuple[Any, ...]:
+    """Loader options for the applicant and co-leads (as people) of applications, at `application` (a
+    relationship to one) or at the top of the query."""
+    team = (Application.applicant, Application.co_leads)
+    if application is None:
+        return (selectinload(team[0]), selectinload(team[1]).selectinload(CoLead.person))
+    loaded = selectinload(application)
+    return (loaded.selectinload(team[0]), loaded.selectinload(team[1]).selectinload(CoLead.person))
