@@ -1,4 +1,5 @@
-"""Responsible for who may see or change an application: its applicant, and co-applicants they invited.
+"""Responsible for who may see or change an application: its applicant and co-leads, and co-applicants
+they invited (the rule itself is services.project_team.access_to_project).
 
 Asking for an application someone may not see raises NotFound, the same as one that does not exist, so
 the portal never tells one applicant whether another's application is there.
@@ -20,6 +21,7 @@ from models.people import Person
 from models.portal import Access, ApplicationAccess
 from services.notify import Notifier
 from services.people import get_or_create_person
+from services.project_team import access_to_project
 from services.sign_in import LinkNotUsable, LinkSigner, nonce_hash, queue_email
 
 INVITATION_DAYS = 14
@@ -27,16 +29,8 @@ INVITATION_SALT = "cogrant.invitation"
 
 
 def _access_of(session: Session, application: Application, person: Person) -> Access | None:
-    if application.applicant_id == person.id:
-        return Access.EDIT
-    granted = session.scalar(
-        select(ApplicationAccess.access).where(
-            ApplicationAccess.application_id == application.id,
-            ApplicationAccess.person_id == person.id,
-            ApplicationAccess.accepted_at.is_not(None),
-        )
-    )
-    return granted
+    # One rule for the whole portal (services.project_team): the applicant and co-leads, then invitations.
+    return access_to_project(session, application, person.id)
 
 
 def application_for(

@@ -99,3 +99,6 @@ def test_a_co_lead_who_was_never_invited_sees_and_acts_for_the_project(portal: P
     page = co_lead.get(f"/applications/{reference}/award")
     assert page.status_code == 200 and not _viewer_notice(page.text)
     assert co_lead.post(f"/applications/{reference}/award/accept", {"confirm": "yes"}).status_code == 303
+    # The pages' "Back to your project" link goes to the status page, which one access rule opens too.
+    status = co_lead.get(f"/applications/{application.id}/status")
+    assert status.status_code == 200 and reference in status.text
