@@ -60,6 +60,13 @@ class Notifier:
             for_digest=choices.wants_digest,
         )
 
+    def to_team(
+        self, session: Session, application: Application, template: str, key: str, **context: Any
+    ) -> None:
+        """`template` to everyone who acts for the project, once each (dedupe key `key:person id`)."""
+        for person in acting_team(session, application):
+            self.send(session, template, person, f"{key}:{person.id}", **context)
+
     def on_event(self, session: Session, event: object) -> None:
         if not isinstance(event, StatusChanged):
             return
@@ -115,32 +122,30 @@ class Notifier:
 
     def _in_delivery(self, session: Session, application: Application) -> None:
         award = session.scalar(select(Award).where(Award.application_id == application.id))
-        for person in acting_team(session, application):
-            self.send(
-                session,
-                "award_offered",
-                person,
-                f"{application.id}:{person.id}",
-                amount=award.amount,
-                currency=award.currency,
-                conditions=[line for line in award.conditions.splitlines() if line.strip()],
-                start_date=award.start_date,
-                end_date=award.end_date,
-                award_letter_url=f"{self.public_url}/applications/{application.reference}/award",
-                **self._project(application),
-            )
+        self.to_team(
+            session,
+            application,
+            "award_offered",
+            str(application.id),
+            amount=award.amount,
+            currency=award.currency,
+            conditions=[line for line in award.conditions.splitlines() if line.strip()],
+            start_date=award.start_date,
+            end_date=award.end_date,
+            award_letter_url=f"{self.public_url}/applications/{application.reference}/award",
+            **self._project(application),
+        )
 
     def _closed(self, session: Session, application: Application) -> None:
-        for person in acting_team(session, application):
-            self.send(
-                session,
-                "celebration_shared",
-                person,
-                f"{application.id}:{person.id}",
-                reference=application.reference,
-                project_title=application.title,
-                report_url=f"{self.public_url}/celebrations/{application.reference}",
-            )
+        self.to_team(
+            session,
+            application,
+            "celebration_shared",
+            str(application.id),
+            reference=application.reference,
+            project_title=application.title,
+            report_url=f"{self.public_url}/celebrations/{application.reference}",
+        )
 
     def reviewers_assigned(self, session: Session, assignments: list[Assignment]) -> None:
         by_reviewer: dict[int, list[Assignment]] = defaultdict(list)
@@ -166,17 +171,16 @@ class Notifier:
             if decision.decided_at is None:
                 continue
             application = decision.application
-            for person in acting_team(session, application):
-                self.send(
-                    session,
-                    "summary_statement",
-                    person,
-                    f"{application.id}:{person.id}",
-                    project_title=application.title,
-                    reference=application.reference,
-                    statement=decision.summary_statement,
-                    statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
-                )
+            self.to_team(
+                session,
+                application,
+                "summary_statement",
+                str(application.id),
+                project_title=application.title,
+                reference=application.reference,
+                statement=decision.summary_statement,
+                statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
+            )
 
     def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
         application = milestone.award.application
@@ -187,15 +191,14 @@ class Notifier:
             "due_date": milestone.due_on,
         }
         if template == "checkin_reminder":
-            for person in acting_team(session, application):
-                self.send(
-                    session,
-                    template,
-                    person,
-                    f"{milestone.id}:{person.id}",
-                    checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
-                    **details,
-                )
+            self.to_team(
+                session,
+                application,
+                template,
+                str(milestone.id),
+                checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+                **details,
+            )
             return
         for admin in administrators(session):
             self.send(
@@ -211,35 +214,33 @@ class Notifier:
     def tranche_released(self, session: Session, payment: Payment) -> None:
         application = payment.award.application
         milestone = session.get(Milestone, payment.milestone_id) if payment.milestone_id else None
-        for person in acting_team(session, application):
-            self.send(
-                session,
-                "tranche_released",
-                person,
-                f"{payment.id}:{person.id}",
-                project_title=application.title,
-                reference=application.reference,
-                amount=f"{payment.amount:,.2f} {payment.currency}",
-                tranche_number=payment.sequence,
-                milestone_title=milestone.title if milestone else "",
-            )
+        self.to_team(
+            session,
+            application,
+            "tranche_released",
+            str(payment.id),
+            project_title=application.title,
+            reference=application.reference,
+            amount=f"{payment.amount:,.2f} {payment.currency}",
+            tranche_number=payment.sequence,
+            milestone_title=milestone.title if milestone else "",
+        )
 
     def check_in_changes_requested(self, session: Session, check_in: CheckIn) -> None:
         milestone = check_in.milestone
         application = milestone.award.application
         asked = f"{check_in.changes_requested_at:%Y%m%d%H%M%S%f}"
-        for person in acting_team(session, application):
-            self.send(
-                session,
-                "checkin_changes_requested",
-                person,
-                f"{check_in.id}:{asked}:{person.id}",
-                reference=application.reference,
-                project_title=application.title,
-                milestone_title=milestone.title,
-                note=check_in.changes_note,
-                checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
-            )
+        self.to_team(
+            session,
+            application,
+            "checkin_changes_requested",
+            f"{check_in.id}:{asked}",
+            reference=application.reference,
+            project_title=application.title,
+            milestone_title=milestone.title,
+            note=check_in.changes_note,
+            checkin_url=f"{self.public_url}/applications/{application.reference}/check-ins",
+        )
 
     def final_report_late(
         self, session: Session, application: Application, *, due_on: dt.date, today: dt.date
@@ -262,17 +263,16 @@ class Notifier:
             self.send(session, "final_report_overdue", admin, key, days_overdue=days, **details)
 
     def final_report_due(self, session: Session, application: Application, due_on: dt.date) -> None:
-        for person in acting_team(session, application):
-            self.send(
-                session,
-                "final_report_due",
-                person,
-                f"{application.id}:{person.id}",
-                project_title=application.title,
-                reference=application.reference,
-                due_date=due_on,
-                report_url=f"{self.public_url}/applications/{application.reference}/final-report",
-            )
+        self.to_team(
+            session,
+            application,
+            "final_report_due",
+            str(application.id),
+            project_title=application.title,
+            reference=application.reference,
+            due_date=due_on,
+            report_url=f"{self.public_url}/applications/{application.reference}/final-report",
+        )
 
 
 _STATUS_HANDLERS = {
