@@ -19,10 +19,10 @@ from prefect.runtime import flow_run as current_flow_run
 
 from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
-from models.awards import Award
 from models.enums import AwardStatus
-from models.errors import DomainError, NotFound
+from models.errors import DomainError
 from models.schemas import AwardDecisionInput, AwardSlateInput
+from services.award_review import award_summary
 from services.awards import (
     approved_awards_to_set_up,
     awards_awaiting_approval,
@@ -32,7 +32,6 @@ from services.awards import (
     propose_awards,
     set_up_awards,
 )
-from services.budget_checks import approval_problems, pot_left
 from services.rendering import start_pdf_workers
 
 DAY = 24 * 3600
@@ -69,14 +68,9 @@ async def _ask_administrator(
 def describe(award_id: int) -> dict[str, Any]:
     app = get_app()
     with own_code("award"), app.unit_of_work() as uow:
-        award = uow.session.get(Award, award_id)
-        if award is None:
-            raise NotFound(f"no award with id {award_id}")
+        summary = award_summary(uow.session, award_id)  # what the portal's decision page shows, too
+        award, problems, left = summary.awards[0].award, summary.awards[0].problems, summary.pot_left
         application = award.application
-        left = pot_left(uow.session, application.round, leaving_out_award_id=award.id)
-        problems = approval_problems(
-            application, amount=award.amount, left_in_pot=left, community_partner_amount=None
-        )
         warnings = "".join(f"\n\n- {problem}" for problem in problems)
         return {
             "status": str(award.status),

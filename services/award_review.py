@@ -23,6 +23,7 @@ from services.budget_checks import approval_problems, pot_left
 class AwardToDecide:
     award: Award
     problems: list[str]
+    left_in_pot: Decimal  # the pot left beside every other award (this one's amount not counted)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _to_decide(session: Session, award: Award) -> AwardToDecide:
     problems = approval_problems(
         application, amount=award.amount, left_in_pot=left, community_partner_amount=None
     )
-    return AwardToDecide(award=award, problems=problems)
+    return AwardToDecide(award=award, problems=problems, left_in_pot=left)
 
 
 def slate_summary(session: Session, round_id: int) -> DecisionSummary:
@@ -67,9 +68,8 @@ def award_summary(session: Session, award_id: int) -> DecisionSummary:
     award = session.get(Award, award_id)
     if award is None:
         raise NotFound(f"no award with id {award_id}")
-    funding_round = award.application.round
-    left = pot_left(session, funding_round, leaving_out_award_id=award.id)
-    return DecisionSummary(funding_round=funding_round, awards=[_to_decide(session, award)], pot_left=left)
+    item = _to_decide(session, award)
+    return DecisionSummary(funding_round=award.application.round, awards=[item], pot_left=item.left_in_pot)
 
 
 def try_decision(session: Session, award_id: int, decision: AwardDecisionInput) -> None:
