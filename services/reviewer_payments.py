@@ -33,7 +33,7 @@ P = PaymentPreference
 
 def profile_of(session: Session, person: Person) -> ReviewerProfile:
     """The person's reviewer profile; NotFound for someone who is not a reviewer."""
-    profile = session.scalar(select(ReviewerProfile).where(ReviewerProfile.person_id == person.id))
+    profile = _profile(session, person.id)
     if profile is None:
         raise NotFound(f"person {person.id} is not a reviewer")
     return profile
@@ -75,26 +75,11 @@ def confirm_benefits_advice(session: Session, person: Person) -> list[Payment]:
     return list(held)
 
 
-def _fee(
-    session: Session,
-    *,
-    person_id: int,
-    funding_round: FundingRound,
-    kind: PaymentKind,
-    amount: Decimal,
-    earned_on: dt.date,
-    key: dict[str, Any],
-) -> Payment:
-    profile = session.scalar(select(ReviewerProfile).where(ReviewerProfile.person_id == person_id))
-    payment = _new_fee(
-        profile,
-        person_id=person_id,
-        funding_round=funding_round,
-        kind=kind,
-        amount=amount,
-        earned_on=earned_on,
-        key=key,
-    )
+def _profile(session: Session, person_id: int) -> ReviewerProfile | None:
+    return session.scalar(select(ReviewerProfile).where(ReviewerProfile.person_id == person_id))
+
+
+def _saved(session: Session, payment: Payment) -> Payment:
     session.add(payment)
     session.flush()
     return payment
@@ -138,12 +123,9 @@ def record_review_fee(session: Session, review: Review) -> Payment:
     existing = session.scalar(select(Payment).where(Payment.review_id == review.id))
     if existing is not None:
         return existing
-    reviewer_id = review.assignment.reviewer_id
-    profile = session.scalar(select(ReviewerProfile).where(ReviewerProfile.person_id == reviewer_id))
-    payment = _review_fee(review, profile, session.get(FundingRound, review.assignment.round_id))
-    session.add(payment)
-    session.flush()
-    return payment
+    profile = _profile(session, review.assignment.reviewer_id)
+    funding_round = session.get(FundingRound, review.assignment.round_id)
+    return _saved(session, _review_fee(review, profile, funding_round))
 
 
 def _review_fee(review: Review, profile: ReviewerProfile | None, funding_round: FundingRound) -> Payment:
@@ -165,8 +147,8 @@ def record_panel_day_fee(session: Session, attendance: PanelAttendance) -> Payme
     if existing is not None:
         return existing
     funding_round = session.get(FundingRound, attendance.round_id)
-    return _fee(
-        session,
+    fee = _new_fee(
+        _profile(session, attendance.person_id),
         person_id=attendance.person_id,
         funding_round=funding_round,
         kind=PaymentKind.PANEL_DAY_FEE,
@@ -174,6 +156,7 @@ def record_panel_day_fee(session: Session, attendance: PanelAttendance) -> Payme
         earned_on=attendance.day,
         key={"panel_attendance_id": attendance.id, "description": f"Panel day {attendance.day.isoformat()}"},
     )
+    return _saved(session, fee)
 
 
 def record_round_fees(session: Session, funding_round: FundingRound) -> list[Payment]:
