@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cogrant import reviewer_commands
+from cogrant import relay_command, reviewer_commands
 from cogrant.composition import App, build_app
 from cogrant.config import Settings, load_settings
 from cogrant.stack.embedded import EmbeddedStack, StackEndpoints
@@ -111,6 +111,7 @@ def _banner(endpoints: StackEndpoints, app: App, deployment_names: list[str], po
             f"{app.smtp.host}:{app.smtp.port}"
             + ("" if settings.smtp_host else f"  (caught, saved in {endpoints.mail_dir})"),
         ),
+        ("E-mail relay", f"process {endpoints.relay_pid}" if endpoints.relay_pid else "-"),
         ("Data directory", str(settings.data_dir.expanduser().resolve())),
         ("Deployments", ", ".join(deployment_names)),
     ]
@@ -322,6 +323,7 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", help="their name, if they are new to cogrant")
     admin.set_defaults(run=command_admin)
     reviewer_commands.add_parser(commands)
+    relay_command.add_parser(commands)
     return root
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.config import Settings
 from cogrant.stack.embedded import StackEndpoints
+from cogrant.stack.relay_process import process_running
 from models.errors import ConfigurationError
 from notifications.relay import SmtpSettings
 from services.database import create_db_engine, session_factory
@@ -33,6 +34,11 @@ class App:
     notifier: Notifier
     prefect_api_url: str | None = None
     mail_dir: Path | None = None  # the SMTP catcher's saved e-mails, when one is in use
+    relay_pid: int | None = None  # the embedded stack's standing e-mail relay
+
+    def standing_relay_running(self) -> bool:
+        """Whether a standing relay sends queued e-mails as they come, so flows need not wait for SMTP."""
+        return process_running(self.relay_pid)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, on_event=self.notifier.on_event)
@@ -93,6 +99,7 @@ def build_app(settings: Settings, *, endpoints: StackEndpoints | None = None) ->
         notifier=notifier,
         prefect_api_url=prefect_api_url,
         mail_dir=_catcher_mail_dir(settings, endpoints),
+        relay_pid=endpoints.relay_pid if endpoints is not None else None,
     )
 
 

@@ -21,6 +21,7 @@ from cogrant.composition import App
 from flows.award import AwardSlateDecision, answer_award_decision, award, paused_award_decisions
 from flows.delivery import close_out, milestone_check_ins
 from flows.intake import intake
+from flows.notifications import RELAY_CONNECTIONS
 from flows.review import panel, review_round
 from flows.runtime import install_app, own_code_seconds, reset_own_code_seconds
 from models.applications import Application, Document
@@ -29,8 +30,11 @@ from models.base import utcnow
 from models.enums import DocumentPurpose, OutboxStatus
 from models.outbox import OutboxMessage
 from models.schemas import PanelDayInput, PanelInput
+from notifications.relay import send_pending
+from notifications.standing_relay import wait_until_sent
 
 Progress = Callable[[str], None]
+RELAY_WAIT_SECONDS = 600
 
 
 @dataclass
@@ -164,7 +168,22 @@ async def drive_round(
     closed = await close_out(round_id=round_id)
     timed("close-out", began)
     progress(f"Close-out: {closed['celebrated']} celebration reports shared")
+    began = time.perf_counter()
+    if _finish_sending(app):
+        progress("E-mail: the relay has sent every e-mail")
+    timed("e-mail", began)
     return _summary(app, round_id, applications, stages)
+
+
+def _finish_sending(app: App) -> bool:
+    """Wait for the standing relay to send what the stages queued (or send it here if it has stopped),
+    so the summary counts every e-mail. True if there was a standing relay to wait for."""
+    if app.standing_relay_running():
+        left = wait_until_sent(app.sessions, timeout=RELAY_WAIT_SECONDS)
+        if left == 0:
+            return True
+    send_pending(app.sessions, app.smtp, connections=RELAY_CONNECTIONS)
+    return False
 
 
 def _milestone_dates(app: App, round_id: int) -> list[Any]:

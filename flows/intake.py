@@ -8,7 +8,7 @@ from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.notifications import deliver_notifications
+from flows.notifications import LEFT_TO_RELAY, deliver_notifications
 from flows.runtime import get_app, own_code
 from services.intake import applications_awaiting_screening, screen_applications
 
@@ -43,8 +43,14 @@ async def intake(
     await acreate_markdown_artifact(
         key=f"intake-round-{round_id}" if round_id else "intake",
         markdown=f"# Intake, round {round_id or 'all'}\n\n"
-        "| screened | eligible | not eligible | e-mails sent |\n"
-        f"|---|---|---|---|\n| {len(waiting)} | {eligible} | {ineligible} | {delivered['sent']} |\n",
+        "| screened | eligible | not eligible | e-mails |\n"
+        f"|---|---|---|---|\n| {len(waiting)} | {eligible} | {ineligible} | {_emails(delivered)} |\n",
         description="Eligibility screening results",
     )
     return {"screened": len(waiting), "eligible": eligible, "ineligible": ineligible}
+
+
+def _emails(delivered: dict[str, int]) -> str:
+    if LEFT_TO_RELAY in delivered:
+        return f"{delivered[LEFT_TO_RELAY]} being sent by the mail relay"
+    return f"{delivered['sent']} sent"

@@ -1,7 +1,8 @@
 """Responsible for starting and stopping the whole embedded stack, and telling other processes where it is.
 
 Order: PostgreSQL (cogrant's database and Prefect's) -> migrations -> SeaweedFS -> SMTP catcher -> Prefect
-server. The endpoints go to `<data_dir>/stack.json` so flow runs in other processes can find them.
+server -> the standing e-mail relay. The endpoints go to `<data_dir>/stack.json` so flow runs in other
+processes can find them (the relay too, which is why it starts last).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import os
 import time
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -18,6 +19,7 @@ from typing import Self
 from cogrant.config import Settings
 from cogrant.stack.postgres import EmbeddedPostgres
 from cogrant.stack.prefect_server import PrefectServer, prefect_database_url
+from cogrant.stack.relay_process import StandingRelayProcess
 from cogrant.stack.seaweed import SeaweedS3Server
 from cogrant.stack.smtp_process import SmtpCatcherProcess
 from services.database import migrate
@@ -36,6 +38,7 @@ class StackEndpoints:
     prefect_ui_url: str | None
     mail_dir: str
     owner_pid: int
+    relay_pid: int | None = None  # the standing e-mail relay's process, when the stack runs one
 
     def write(self, data_dir: Path) -> None:
         path = data_dir / STACK_FILE
@@ -63,11 +66,17 @@ def _alive(pid: int) -> bool:
 
 class EmbeddedStack:
     def __init__(
-        self, settings: Settings, *, with_prefect: bool = True, prefect_port: int | None = None
+        self,
+        settings: Settings,
+        *,
+        with_prefect: bool = True,
+        prefect_port: int | None = None,
+        with_relay: bool = True,
     ) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir.expanduser().resolve()
         self.with_prefect = with_prefect
+        self.with_relay = with_relay
         self.prefect_port = prefect_port or settings.prefect_port
         self.timings: dict[str, float] = {}
         self.endpoints: StackEndpoints | None = None
@@ -124,6 +133,12 @@ class EmbeddedStack:
             owner_pid=os.getpid(),
         )
         self.endpoints.write(self.data_dir)
+        if self.with_relay:
+            began = time.perf_counter()
+            relay = self._exit.enter_context(StandingRelayProcess(self.data_dir))
+            self.endpoints = replace(self.endpoints, relay_pid=relay.pid)
+            self.endpoints.write(self.data_dir)
+            self._timed("relay", began)
         return self.endpoints
 
     def stop(self) -> None:

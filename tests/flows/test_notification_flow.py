@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from dataclasses import replace
 
 from aiosmtpd.controller import Controller
@@ -13,7 +14,13 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from cogrant.composition import App
 from cogrant.stack.ports import DEFAULT_HOST, free_port
 from cogrant.stack.smtp import DevSMTPServer, Mailbox
-from flows.notifications import FAILED_EMAILS_ARTIFACT, daily_digest, send_notifications
+from flows.notifications import (
+    FAILED_EMAILS_ARTIFACT,
+    LEFT_TO_RELAY,
+    daily_digest,
+    deliver_notifications,
+    send_notifications,
+)
 from notifications.outbox import enqueue
 from notifications.preferences import choose
 from tests.notifications.conftest import RefusingHandler, sample_contexts
@@ -87,3 +94,28 @@ def test_daily_digest_flow_sends_one_digest_per_person_per_day(app: App, smtp_se
     [received] = smtp_server.wait_for(1)
     text = received.parse().get_body(("plain",)).get_content()
     assert received.rcpt_tos == (person.email,) and all(f"Project {n}" in text for n in range(3))
+
+
+def test_with_a_standing_relay_stages_leave_their_emails_to_it_but_the_scheduled_flow_still_sends(
+    app: App, smtp_server: DevSMTPServer
+) -> None:
+    context = sample_contexts()["celebration_shared"]
+    with app.sessions() as session:
+        for number in range(2):
+            enqueue(
+                session,
+                template="celebration_shared",
+                to_address=f"person{number}@example.org",
+                context=context,
+                dedupe_key=f"celebration_shared:standing-relay-test:{number}",
+            )
+        session.commit()
+    app.relay_pid = os.getpid()  # a process that runs: the stage takes it for the standing relay
+
+    left = deliver_notifications.fn("close-out")
+
+    assert left == {"sent": 0, "failed": 0, "deferred": 0, LEFT_TO_RELAY: 2}
+    assert smtp_server.messages == []
+    assert asyncio.run(send_notifications()) == {"sent": 2, "failed": 0, "deferred": 0}
+    app.relay_pid = None  # no relay: the stage sends itself (nothing is left now)
+    assert deliver_notifications.fn("close-out") == {"sent": 0, "failed": 0, "deferred": 0}
