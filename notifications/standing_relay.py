@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,9 @@ def relay_until_stopped(
     away_pause = SERVER_AWAY_PAUSES[0]
     while not stopped.is_set():
         try:
+            if not _anything_due(session_factory):  # one small query while idle, no SMTP connection
+                stopped.wait(idle_seconds)
+                continue
             report = send_pending(
                 session_factory, smtp, connections=connections, batch_size=batch_size, max_batches=1
             )
@@ -72,6 +75,18 @@ def relay_until_stopped(
         if report.sent + report.failed == 0:
             stopped.wait(idle_seconds)
     return total
+
+
+def _anything_due(session_factory: Callable[[], Session]) -> bool:
+    with session_factory() as session:
+        return session.scalar(_due_now().with_only_columns(OutboxMessage.id).limit(1)) is not None
+
+
+def _due_now() -> Select[tuple[OutboxMessage]]:
+    return select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= utcnow()),
+    )
 
 
 def waiting_to_send(session: Session) -> int:
