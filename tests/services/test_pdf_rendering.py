@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 
 import pytest
@@ -68,3 +69,14 @@ def test_a_page_style_parsed_once_renders_what_weasyprint_renders_from_the_page_
     reader = PdfReader(io.BytesIO(rendering.render_pdf(_styled_page(3))))
     assert len(reader.pages) == 2 and round(float(reader.pages[0].mediabox.width)) == 420  # A5, in points
     assert reader.metadata.title == "Styled 3" and reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_workers_keep_what_they_loaded_on_start_out_of_garbage_collections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COGRANT_PDF_WORKERS", "2")
+    rendering.start_pdf_workers()
+
+    frozen = rendering._worker_pool(2).submit(gc.get_freeze_count).result(timeout=60)
+
+    assert frozen > 1000  # WeasyPrint's modules, Pango's bindings, the fonts
