@@ -1,10 +1,13 @@
-"""Responsible for timing the reports: celebration reports for N closed projects and the round portfolio.
+"""Responsible for timing the reports: celebration reports for N closed projects, their award letters and
+the round portfolio.
 
 Builds a round of N closed projects (award, five milestones with check-ins, released tranches, a final
 report with quotes, consent to be named) in a temporary SQLite database, then times for each project the
 celebration report as a page (reading the records and rendering HTML) and as a tagged PDF (WeasyPrint),
-and the whole round's portfolio (query and HTML with its charts), several times. Prints a final JSON line
-with the medians and the process's peak memory (resident set size).
+the award letters of the first --letters projects as tagged PDFs, and the whole round's portfolio (query
+and HTML with its charts), several times. PDFs are rendered in this process, one at a time (one core).
+Prints a final JSON line with the medians, the PDFs' sizes and the process's peak memory (resident set
+size).
 
     python benchmarks/reports.py --projects 1000
 """
@@ -44,7 +47,7 @@ from models.enums import AwardStatus, MilestoneProgress, PaymentKind, PaymentSta
 from models.lifecycle import ApplicationStatus
 from reports.celebration import celebration_html, celebration_view
 from reports.portfolio import portfolio, portfolio_html
-from services.awards import plan_milestones, split_tranches
+from services.awards import award_letter_html, plan_milestones, split_tranches
 from services.database import create_db_engine, migrate, session_factory
 from services.intake import create_draft
 from services.rendering import render_pdf
@@ -136,8 +139,8 @@ def _deliver(session: Session, award: Award) -> None:
         )
 
 
-def time_celebrations(session: Session, round_id: int) -> tuple[list[float], list[float]]:
-    html_seconds, pdf_seconds = [], []
+def time_celebrations(session: Session, round_id: int) -> tuple[list[float], list[float], list[int]]:
+    html_seconds, pdf_seconds, pdf_bytes = [], [], []
     applications = session.scalars(
         select(Application).where(Application.round_id == round_id).order_by(Application.id)
     ).all()
@@ -148,8 +151,29 @@ def time_celebrations(session: Session, round_id: int) -> tuple[list[float], lis
         pdf = render_pdf(html)
         html_seconds.append(rendered - began)
         pdf_seconds.append(time.perf_counter() - rendered)
+        pdf_bytes.append(len(pdf))
         assert pdf.startswith(b"%PDF") and application.title in html
-    return html_seconds, pdf_seconds
+    return html_seconds, pdf_seconds, pdf_bytes
+
+
+def time_award_letters(session: Session, round_id: int, *, letters: int) -> tuple[list[float], list[int]]:
+    """The award letters of the round's first `letters` projects, each as a tagged PDF."""
+    awards = session.scalars(
+        select(Award)
+        .join(Application)
+        .where(Application.round_id == round_id)
+        .order_by(Award.id)
+        .limit(letters)
+    ).all()
+    seconds, pdf_bytes = [], []
+    for award in awards:
+        html = award_letter_html(award)
+        began = time.perf_counter()
+        pdf = render_pdf(html)
+        seconds.append(time.perf_counter() - began)
+        pdf_bytes.append(len(pdf))
+        assert pdf.startswith(b"%PDF") and award.application.reference in html
+    return seconds, pdf_bytes
 
 
 def time_portfolio(session: Session, round_id: int, *, repeats: int) -> list[float]:
@@ -166,6 +190,7 @@ def time_portfolio(session: Session, round_id: int, *, repeats: int) -> list[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--letters", type=int, default=300, help="how many award letters to time")
     parser.add_argument("--portfolio-repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -180,7 +205,9 @@ def main() -> None:
             session.commit()
         seed_seconds = time.perf_counter() - began
         with sessions() as session:
-            html_seconds, pdf_seconds = time_celebrations(session, round_id)
+            html_seconds, pdf_seconds, pdf_bytes = time_celebrations(session, round_id)
+        with sessions() as session:
+            letter_seconds, letter_bytes = time_award_letters(session, round_id, letters=args.letters)
         with sessions() as session:
             portfolio_seconds = time_portfolio(session, round_id, repeats=args.portfolio_repeats)
         engine.dispose()
@@ -195,6 +222,11 @@ def main() -> None:
                 "celebration_with_pdf_seconds_median": round(statistics.median(with_pdf), 4),
                 "celebration_with_pdf_seconds_p95": round(statistics.quantiles(with_pdf, n=20)[-1], 4),
                 "celebrations_total_seconds": round(sum(with_pdf), 1),
+                "celebration_pdf_kb_median": round(statistics.median(pdf_bytes) / 1024, 1),
+                "award_letters": len(letter_seconds),
+                "award_letter_pdf_seconds_median": round(statistics.median(letter_seconds), 4),
+                "award_letter_pdf_seconds_p95": round(statistics.quantiles(letter_seconds, n=20)[-1], 4),
+                "award_letter_pdf_kb_median": round(statistics.median(letter_bytes) / 1024, 1),
                 "portfolio_seconds_median": round(statistics.median(portfolio_seconds), 3),
                 "portfolio_runs": len(portfolio_seconds),
                 "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

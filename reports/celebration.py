@@ -1,5 +1,6 @@
 """Responsible for the celebration report's content: the project's story in the team's words, the people
-who agreed to be named, what changed, quotes, a timeline chart and a few figures, written for the community.
+who agreed to be named, what changed, quotes, a timeline (a list drawn as bars) and a few figures, written
+for the community.
 
 `celebration_view` reads the records; `celebration_html` only renders, so it can be timed on its own.
 """
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.applications import Application
 from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent
 from models.enums import PaymentStatus
-from reports.charts import TimelineEvent, timeline_svg
+from reports.charts import TimelineEvent, TimelineStep, timeline_steps
 from services.project_team import acting_team
 from services.rendering import render_document
 
@@ -53,8 +54,8 @@ class CelebrationView:
     figures: list[Figure] = field(default_factory=list)
 
     @property
-    def timeline_chart(self) -> str:
-        return timeline_svg(self.timeline, title=f"Timeline of {self.title}")
+    def timeline_steps(self) -> list[TimelineStep]:
+        return timeline_steps(self.timeline)
 
 
 def celebration_view(session: Session, application: Application) -> CelebrationView:

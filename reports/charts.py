@@ -1,7 +1,6 @@
-"""Responsible for the charts in cogrant's reports: inline SVG written here, readable without JavaScript.
-
-Every chart has a <title> and an aria-label, and the reports put the same facts in a table or list beside
-it, so nobody depends on seeing the picture.
+"""Responsible for the charts in cogrant's reports, readable without JavaScript: bar charts as inline SVG
+(each with a <title> and an aria-label, and the same facts in a table beside it), and a project's timeline
+as steps that its report draws as a list with CSS bars (the words are the list; the bars only show them).
 """
 
 from __future__ import annotations
@@ -36,33 +35,34 @@ class Bar:
     shown: str
 
 
-def timeline_svg(events: Sequence[TimelineEvent], *, title: str, width: int = 640) -> str:
-    """Events as dots on a line from the first to the last; labels alternate above and below it."""
+@dataclass(frozen=True)
+class TimelineStep:
+    """An event placed on its project's timeline: `share` is how far through it (0 to 100 per cent)."""
+
+    day: dt.date
+    label: str
+    state: str
+    share: int
+    colour: str
+
+
+def timeline_steps(events: Sequence[TimelineEvent]) -> list[TimelineStep]:
+    """Each event with how far it falls between the first and the last, for a timeline drawn as bars in
+    HTML and CSS (a list a screen reader reads as text, cheap to lay out in a PDF)."""
     if not events:
-        return ""
+        return []
     first, last = events[0].day, events[-1].day
     span = max((last - first).days, 1)
-    left, right, axis_y, height = 20, width - 20, 70, 140
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
-        f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#0b0c0c" stroke-width="2"/>',
-    ]
-    for n, event in enumerate(events):
-        x = left + (right - left) * (event.day - first).days / span
-        colour = STATE_COLOURS.get(event.state, "#1d70b8")
-        above = n % 2 == 0
-        text_y = axis_y - 22 if above else axis_y + 30
-        anchor = "start" if x < width * 0.2 else "end" if x > width * 0.8 else "middle"
-        parts.append(f'<circle cx="{x:.1f}" cy="{axis_y}" r="7" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{x:.1f}" y="{text_y}" font-size="12" text-anchor="{anchor}">'
-            f"{escape(event.label)}</text>"
-            f'<text x="{x:.1f}" y="{text_y + 14}" font-size="11" text-anchor="{anchor}" fill="#505a5f">'
-            f"{event.day:%b %Y}</text>"
+    return [
+        TimelineStep(
+            day=event.day,
+            label=event.label,
+            state=event.state,
+            share=round(100 * min(max((event.day - first).days, 0), span) / span),
+            colour=STATE_COLOURS.get(event.state, "#1d70b8"),
         )
-    parts.append("</svg>")
-    return "".join(parts)
+        for event in events
+    ]
 
 
 def bar_chart_svg(bars: Sequence[Bar], *, title: str, width: int = 640, colour: str = "#1d70b8") -> str:

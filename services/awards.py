@@ -202,11 +202,20 @@ def _plan_award(session: Session, award: Award, *, start: dt.date) -> RenderedPa
         ]
     if award.letter_document_id is not None:
         return None
-    html = render_document(
-        "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
-    )
     return RenderedPage(
-        application, DocumentPurpose.AWARD_LETTER, f"awards/{application.reference}/award-letter", html
+        application,
+        DocumentPurpose.AWARD_LETTER,
+        f"awards/{application.reference}/award-letter",
+        award_letter_html(award),
+    )
+
+
+def award_letter_html(award: Award) -> str:
+    """The award letter as a page: the offer, its dates, conditions and payment plan (milestones and tranches
+    already planned)."""
+    application = award.application
+    return render_document(
+        "award_letter.html", {"award": award, "application": application, "funding_round": application.round}
     )
 
 

@@ -1,4 +1,4 @@
-"""SVG charts and the plain-language check (pure logic)."""
+"""Charts (SVG bars, timeline steps) and the plain-language check (pure logic)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,29 @@ import datetime as dt
 import socket
 import xml.etree.ElementTree as ET
 
-from reports.charts import Bar, TimelineEvent, bar_chart_svg, timeline_svg
+from reports.charts import Bar, TimelineEvent, bar_chart_svg, timeline_steps
 from services import readability
 from services.readability import is_plain, reading_age, visible_text
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def test_timeline_places_events_in_date_order_with_a_title_and_no_script() -> None:
+def test_timeline_steps_say_how_far_through_the_project_each_event_falls() -> None:
     events = [
         TimelineEvent(dt.date(2031, 1, 15), "We started", "start"),
         TimelineEvent(dt.date(2031, 7, 15), "Check-in <1> & more", "delayed"),
         TimelineEvent(dt.date(2032, 1, 15), "The end", "end"),
     ]
-    svg = timeline_svg(events, title="Timeline of a pilot")
-    root = ET.fromstring(svg)  # well-formed, the label escaped
-    assert root.get("role") == "img" and root.find(f"{SVG}title").text == "Timeline of a pilot"
-    xs = [float(circle.get("cx")) for circle in root.iter(f"{SVG}circle")]
-    assert xs == sorted(xs) and xs[0] == 20 and xs[-1] == 620
-    assert abs(xs[1] - (20 + 600 * 181 / 365)) < 0.1
-    assert [c.get("fill") for c in root.iter(f"{SVG}circle")][1] == "#f47738"
-    assert "Check-in <1> & more" in [t.text for t in root.iter(f"{SVG}text")]
-    assert "script" not in svg and timeline_svg([], title="empty") == ""
+    steps = timeline_steps(events)
+    assert [step.share for step in steps] == [0, round(100 * 181 / 365), 100]
+    assert [step.label for step in steps] == ["We started", "Check-in <1> & more", "The end"]
+    assert steps[1].colour == "#f47738" and timeline_steps([]) == []
+
+
+def test_a_timeline_of_one_day_does_not_divide_by_zero() -> None:
+    day = dt.date(2031, 1, 15)
+    steps = timeline_steps([TimelineEvent(day, "We started", "start"), TimelineEvent(day, "The end", "end")])
+    assert [step.share for step in steps] == [0, 0]
 
 
 def test_bars_scale_to_the_largest_value() -> None:
