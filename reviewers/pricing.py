@@ -209,14 +209,17 @@ def _closest(
     apps: np.ndarray, reviewers: np.ndarray, reduced: np.ndarray, *, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """At most `k` pairs per application, the lowest reduced cost first (ties to the lower reviewer);
-    pairs come and go sorted by application, then reviewer."""
-    counts = np.bincount(apps, minlength=1) if len(apps) else np.zeros(1, dtype=np.int64)
-    if counts.max() <= k:
+    pairs come and go sorted by application, then reviewer. Only applications with more than `k`
+    pairs are sorted."""
+    if len(apps) == 0:
         return apps, reviewers
-    order = np.lexsort((reduced, apps))  # stable: equal reduced costs stay in reviewer order
-    rank = np.empty(len(apps), dtype=np.int64)
-    rank[order] = np.arange(len(apps)) - np.searchsorted(apps[order], apps[order], side="left")
-    return apps[rank < k], reviewers[rank < k]
+    crowded = np.bincount(apps)[apps] > k
+    rows = np.flatnonzero(crowded)
+    order = rows[np.lexsort((reduced[rows], apps[rows]))]  # stable: ties stay in reviewer order
+    rank = np.arange(len(order)) - np.searchsorted(apps[order], apps[order], side="left")
+    keep = ~crowded
+    keep[order[rank < k]] = True
+    return apps[keep], reviewers[keep]
 
 
 def _price(
