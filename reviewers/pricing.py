@@ -72,7 +72,7 @@ class Pricing:
 
     start_per_app: int = 8
     start_per_reviewer: int = 30
-    add_k: int = 64  # pairs added per application and round, the most negative first
+    add_k: int = 32  # pairs added per application and round, the most negative first
     pool_k: int = 256  # pairs per application kept from a read for cheap re-checks
     slack_share: float = 0.015  # pairs this close to improving are added and kept in the pool
     drop_share: float = 0.03  # unused arcs this far from improving leave the network
