@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reviewers import candidates
-from reviewers.candidates import PairsByRow, scan, starting_pairs
+from reviewers.candidates import PairsByRow, nonzero_pairs, scan, starting_pairs
 
 
 def random_case(seed: int, *, shape: tuple[int, int] = (23, 11)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,3 +110,10 @@ def test_empty_matrices_give_no_pairs() -> None:
             limit=np.zeros(shape[0], np.float32),
         )  # fmt: skip
         assert as_set(found) == set()
+
+
+@pytest.mark.parametrize("shape", [(23, 11), (1, 5), (5, 1), (0, 3), (3, 0)])
+def test_nonzero_pairs_match_numpy(shape: tuple[int, int]) -> None:
+    mask = np.random.default_rng(0).random(shape) < 0.3
+    got, expected = nonzero_pairs(mask), np.nonzero(mask)
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))

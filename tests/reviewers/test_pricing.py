@@ -125,3 +125,14 @@ def test_potentials_from_any_start_are_feasible() -> None:
         reduced = reduced_costs(network, potentials(network, start=start))
         assert (reduced[network.flow < network.capacity] >= 0).all()
         assert (reduced[network.flow > 0] <= 0).all()
+
+
+def test_dropping_far_arcs_keeps_the_network_smaller() -> None:
+    problem, tiers = random_group(5, n_apps=200, n_reviewers=40)
+    sizes = {}
+    for drop_share in (0.0, 1e9):
+        pricing = Pricing(start_per_app=8, start_per_reviewer=8, add_k=4, drop_share=drop_share)
+        network = solve_group(problem, tiers=tiers, pricing=pricing).network
+        sizes[drop_share] = int((network.head < network.sink).sum())
+        assert pair_cost(network) == full_optimum(problem, tiers)
+    assert sizes[0.0] < sizes[1e9]
