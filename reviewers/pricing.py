@@ -6,9 +6,10 @@ Column generation over the network of `reviewers.network`:
 2. solve that network and take its node potentials (optimal duals of the restricted problem);
 3. read EVERY allowed pair once (`reviewers.candidates.scan`, float32 in row blocks with a safe margin,
    then exact integers on the few pairs it keeps): if none has a negative reduced cost, stop; otherwise
-   add each application's pairs closest to improving (below a small slack, at most `add_k`) and keep
-   them (at most `pool_k` each) as a pool that the next rounds re-check cheaply before reading every
-   pair again. The first read looks only for reduced costs of zero or below, which keeps the proof
+   add each application's pairs closest to improving (below a small slack, at most `add_k`) and solve
+   again. A read is a few whole-block passes, cheaper than a solve: reading every pair each round
+   finds what the new potentials want sooner than re-checking a pool of earlier finds, which took an
+   extra round. The first read looks only for reduced costs of zero or below, which keeps the proof
    cheap when the start is already optimal; later ones for those below the slack.
 Whenever the flow's cost has fallen, unused arcs far from improving leave the network (read again like
 any other pair later): most starting pairs stop mattering once the popular reviewers are priced, and a
@@ -72,9 +73,8 @@ class Pricing:
 
     start_per_app: int = 8
     start_per_reviewer: int = 30
-    add_k: int = 32  # pairs added per application and round, the most negative first
-    pool_k: int = 256  # pairs per application kept from a read for cheap re-checks
-    slack_share: float = 0.015  # pairs this close to improving are added and kept in the pool
+    add_k: int = 40  # pairs added per application and round, the most negative first
+    slack_share: float = 0.015  # pairs this close to improving may be added
     drop_share: float = 0.03  # unused arcs this far from improving leave the network
 
 
@@ -112,7 +112,7 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
     )
     closed[apps, reviewers] = True
     penalties: Tiers | None = None
-    pool, potential, rounds, best_cost = _NO_PAIRS, None, 0, None
+    potential, rounds, best_cost = None, 0, None
     while True:
         rounds += 1
         network = _network(problem, apps, reviewers, penalties=penalties)
@@ -120,18 +120,14 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
             penalties, best_cost = tiers, None  # these pairs, or the whole group, cannot meet every rule
             continue
         potential = potentials(network, start=potential)
-        # The pool from the last full read is re-checked first, which is cheap; only when none of it
-        # improves is every pair read again (that read alone can prove optimality).
-        new = _from_pool(problem, potential, pool, closed=closed, reach=reach, add_k=pricing.add_k)
+        excluded = PairsByRow.of(
+            np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=closed.shape
+        )
+        new, zero, complete = _price(
+            problem, potential, excluded=excluded, reach=reach, add_k=pricing.add_k, first=rounds == 1
+        )
         if len(new[0]) == 0:
-            excluded = PairsByRow.of(
-                np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=closed.shape
-            )
-            new, zero, complete, pool = _price(
-                problem, potential, excluded=excluded, reach=reach, pricing=pricing, first=rounds == 1
-            )
-            if len(new[0]) == 0:
-                return GroupSolution(network, potential, rounds, zero, complete)
+            return GroupSolution(network, potential, rounds, zero, complete)
         cost = int(network.cost @ network.flow)
         if best_cost is None or cost < best_cost:  # see `_near_arcs` for why only then
             best_cost = cost
@@ -185,26 +181,6 @@ def _reduced(
     return potential[apps] - potential[n_apps + reviewers] - problem.pair_weights(apps, reviewers)
 
 
-def _from_pool(
-    problem: GroupProblem,
-    potential: np.ndarray,
-    pool: tuple[np.ndarray, np.ndarray],
-    *,
-    closed: np.ndarray,
-    reach: _Reach,
-    add_k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pool pairs outside the network to add when at least one of them now improves; else none."""
-    apps, reviewers = pool
-    outside = ~closed[apps, reviewers]
-    apps, reviewers = apps[outside], reviewers[outside]
-    reduced = _reduced(problem, potential, apps, reviewers)
-    if not (reduced < 0).any():
-        return _NO_PAIRS
-    wanted = reduced < reach.slack
-    return _closest(apps[wanted], reviewers[wanted], reduced[wanted], k=add_k)
-
-
 def _closest(
     apps: np.ndarray, reviewers: np.ndarray, reduced: np.ndarray, *, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -228,16 +204,16 @@ def _price(
     *,
     excluded: PairsByRow,
     reach: _Reach,
-    pricing: Pricing,
+    add_k: int,
     first: bool,
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], bool, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], bool]:
     """A read of every pair outside the network: (pairs to add, zero-reduced-cost pairs once nothing
-    is negative, whether all of those were kept, the pool for `_from_pool`).
+    is negative, whether all of those were kept).
 
     The float test keeps every pair whose reduced cost could be below the slack (zero on the first
     read), with a margin for the rounding of affinities to integer weights and for float32; the exact
     test runs on those only. When none is negative, that read is the proof; otherwise each
-    application's `pool_k` closest of them are the pool, and its `add_k` closest join the network."""
+    application's `add_k` closest of them join the network."""
     # The first read usually finds many improving pairs or, on easy rounds, proves the start optimal:
     # it looks for reduced costs of zero or below only, which keeps that proof cheap.
     arguments = _scan_arguments(problem, potential, reach=reach, slack=0 if first else reach.slack)
@@ -246,12 +222,10 @@ def _price(
     if not (reduced < 0).any():
         zero = reduced == 0
         if int(zero.sum()) > _ZERO_TIES_KEPT:
-            return _NO_PAIRS, _NO_PAIRS, False, _NO_PAIRS
-        return _NO_PAIRS, (apps[zero], reviewers[zero]), True, _NO_PAIRS
+            return _NO_PAIRS, _NO_PAIRS, False
+        return _NO_PAIRS, (apps[zero], reviewers[zero]), True
     wanted = reduced < reach.slack
-    apps, reviewers, reduced = apps[wanted], reviewers[wanted], reduced[wanted]
-    pool = _closest(apps, reviewers, reduced, k=pricing.pool_k)
-    return _closest(apps, reviewers, reduced, k=pricing.add_k), _NO_PAIRS, True, pool
+    return _closest(apps[wanted], reviewers[wanted], reduced[wanted], k=add_k), _NO_PAIRS, True
 
 
 def _scan_arguments(problem: GroupProblem, potential: np.ndarray, *, reach: _Reach, slack: int) -> dict:

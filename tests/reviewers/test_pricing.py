@@ -12,7 +12,7 @@ import pytest
 from reviewers.network import Network, Tiers, build_network, potentials, reduced_costs, solve_network
 from reviewers.pricing import GroupProblem, Pricing, solve_group
 
-TINY = Pricing(start_per_app=1, start_per_reviewer=0, add_k=1, pool_k=1)
+TINY = Pricing(start_per_app=1, start_per_reviewer=0, add_k=1)
 
 
 def random_group(seed: int, *, n_apps: int = 30, n_reviewers: int = 12) -> tuple[GroupProblem, Tiers]:
@@ -76,14 +76,14 @@ def test_pricing_reaches_the_optimum_over_all_pairs(seed: int) -> None:
 
 
 @pytest.mark.parametrize("drop_share", [0.0, 1.0])
-@pytest.mark.parametrize("pool_k", [1, 1000])
+@pytest.mark.parametrize("add_k", [1, 1000])
 @pytest.mark.parametrize("seed", range(20))
-def test_each_pool_and_dropping_reach_the_optimum(seed: int, pool_k: int, drop_share: float) -> None:
-    """Reads keep each application's `pool_k` pairs closest to improving as the pool; whenever the
-    flow's cost falls, unused arcs are dropped from the network (all but the closest with `drop_share`
-    0) and read again. Each way must end at the optimum over all pairs."""
+def test_each_addition_and_dropping_reach_the_optimum(seed: int, add_k: int, drop_share: float) -> None:
+    """Each read adds every application's `add_k` pairs closest to improving; whenever the flow's cost
+    falls, unused arcs are dropped from the network (all but the closest with `drop_share` 0) and read
+    again. Each way must end at the optimum over all pairs."""
     problem, tiers = random_group(seed, n_apps=60, n_reviewers=15)
-    pricing = Pricing(start_per_app=3, start_per_reviewer=3, add_k=1, pool_k=pool_k, drop_share=drop_share)
+    pricing = Pricing(start_per_app=3, start_per_reviewer=3, add_k=add_k, drop_share=drop_share)
     solution = solve_group(problem, tiers=tiers, pricing=pricing)
     assert pair_cost(solution.network) == full_optimum(problem, tiers)
 
