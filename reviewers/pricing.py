@@ -68,8 +68,8 @@ class GroupSolution:
 
 @dataclass(frozen=True)
 class Pricing:
-    """How many pairs to start with, add and keep; any values give the same, exact answer, only faster
-    or slower. `slack_share` and `drop_share` are shares of the affinity range."""
+    """How many pairs to start with and add, and which to drop; any values give the same, exact answer,
+    only faster or slower. `slack_share` and `drop_share` are shares of the affinity range."""
 
     start_per_app: int = 8
     start_per_reviewer: int = 30
@@ -101,18 +101,17 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
     """Exact solve of one group (module docstring); strict form first, penalties once it is infeasible."""
     pricing = pricing or Pricing()
     reach = _Reach.of(problem, pricing)
-    closed = np.array(problem.blocked, dtype=bool)  # blocked, or already an arc of the network
-    blocked = nonzero_pairs(closed)
+    shape = problem.blocked.shape
+    blocked = nonzero_pairs(problem.blocked)
     apps, reviewers = starting_pairs(
         problem.affinity,
-        PairsByRow.of(*blocked, shape=closed.shape),
+        PairsByRow.of(*blocked, shape=shape),
         skip_rows=problem.demand <= 0,
         per_app=pricing.start_per_app,
-        per_reviewer=min(pricing.start_per_reviewer, len(problem.demand)),
+        per_reviewer=pricing.start_per_reviewer,
     )
-    closed[apps, reviewers] = True
     penalties: Tiers | None = None
-    potential, rounds, best_cost = None, 0, None
+    potential, rounds, reads, best_cost = None, 0, 0, None
     while True:
         rounds += 1
         network = _network(problem, apps, reviewers, penalties=penalties)
@@ -121,20 +120,19 @@ def solve_group(problem: GroupProblem, *, tiers: Tiers, pricing: Pricing | None 
             continue
         potential = potentials(network, start=potential)
         excluded = PairsByRow.of(
-            np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=closed.shape
+            np.hstack([blocked[0], apps]), np.hstack([blocked[1], reviewers]), shape=shape
         )
         new, zero, complete = _price(
-            problem, potential, excluded=excluded, reach=reach, add_k=pricing.add_k, first=rounds == 1
+            problem, potential, excluded=excluded, reach=reach, add_k=pricing.add_k, first=reads == 0
         )
+        reads += 1
         if len(new[0]) == 0:
             return GroupSolution(network, potential, rounds, zero, complete)
         cost = int(network.cost @ network.flow)
         if best_cost is None or cost < best_cost:  # see `_near_arcs` for why only then
             best_cost = cost
             kept = _near_arcs(problem, network, potential, apps, reviewers, reach=reach)
-            closed[apps[~kept], reviewers[~kept]] = False  # read again from now on
-            apps, reviewers = apps[kept], reviewers[kept]
-        closed[new] = True
+            apps, reviewers = apps[kept], reviewers[kept]  # the others are read again from now on
         apps, reviewers = np.concatenate([apps, new[0]]), np.concatenate([reviewers, new[1]])
 
 
