@@ -136,3 +136,13 @@ def test_dropping_far_arcs_keeps_the_network_smaller() -> None:
         sizes[drop_share] = int((network.head < network.sink).sum())
         assert pair_cost(network) == full_optimum(problem, tiers)
     assert sizes[0.0] < sizes[1e9]
+
+
+def test_the_same_group_gives_the_same_pairs_every_time() -> None:
+    problem, tiers = random_group(11, n_apps=300, n_reviewers=60)
+    runs = []
+    for _ in range(2):
+        network = solve_group(problem, tiers=tiers).network
+        used = (network.head < network.sink) & (network.flow > 0)
+        runs.append(sorted(zip(network.tail[used].tolist(), network.head[used].tolist(), strict=True)))
+    assert runs[0] == runs[1]
