@@ -1,19 +1,23 @@
 """Responsible for reading a group's dense affinity matrix in row blocks to pick pairs worth an arc.
 
-Two reads, both in blocks of rows through one reused float32 buffer (memory stays at one block):
-- `starting_pairs`: each application's best `per_app` allowed reviewers and each reviewer's best
-  `per_reviewer` applications by affinity. The reviewers' side matters: popular reviewers fill up, and the
-  applications they turn away need reviewers far down their own lists, which the reviewers' lists hold.
-- `scan`: under node potentials, every pair whose reduced cost may be zero or below (a float test with
+Two reads, both in blocks of rows through one reused buffer (memory stays at one block), each a few
+whole-block numpy passes with one index extraction per block:
+- `starting_pairs`: each application's best `per_app` allowed reviewers (a partition gives each row's
+  threshold) and, in each of about `per_reviewer` bands of applications (each block cut into its share
+  of them), each reviewer's best one (a column maximum). The reviewers' side matters: popular reviewers
+  fill up, and the applications they turn away need reviewers far down their own lists, while
+  reviewers nobody ranks first still need their `min_load`; the bands spread each reviewer's pairs
+  over all applications.
+- `scan`: under node potentials, every pair whose reduced cost may be below a limit (a float test with
   a margin for rounding; `reviewers.pricing` redoes it exactly in integers), which is what proves
-  optimality over all pairs; and the pairs closest to improving, each application's `per_app` and each
-  reviewer's `per_reviewer`, which pricing adds or keeps in its pool.
-Which pairs are picked only changes the speed, never the answer's optimality. Ties are broken by numpy's
-selection, which is deterministic, so the same input always gives the same pairs.
+  optimality over all pairs and what pricing adds pairs from.
+Which pairs are picked only changes the speed, never the answer's optimality. Ties at a threshold keep
+every tied pair, so the same input always gives the same pairs.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -36,14 +40,13 @@ class PairsByRow:
     def of(cls, apps: np.ndarray, reviewers: np.ndarray, *, shape: tuple[int, int]) -> PairsByRow:
         n_apps, n_reviewers = shape
         keys = _sorted_distinct(apps.astype(np.int64) * n_reviewers + reviewers)
-        apps, reviewers = keys // max(n_reviewers, 1), keys % max(n_reviewers, 1)
+        apps, reviewers = np.divmod(keys, max(n_reviewers, 1))
         return cls(apps, reviewers, np.searchsorted(apps, np.arange(n_apps + 1)))
 
 
-@dataclass(frozen=True)
-class Scan:
-    near: tuple[np.ndarray, np.ndarray]  # pairs that may have reduced cost <= 0 (float test, with margin)
-    best: tuple[np.ndarray, np.ndarray]  # `per_app` closest pairs per application (allowed, outside)
+def nonzero_pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.nonzero` of a 2-D mask, in the same (row-major) order, several times faster on large masks."""
+    return np.divmod(np.flatnonzero(mask), max(mask.shape[1], 1))
 
 
 def starting_pairs(
@@ -54,22 +57,27 @@ def starting_pairs(
     per_app: int,
     per_reviewer: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Unique (application, reviewer) pairs, sorted; `excluded` pairs never appear and `skip_rows`
-    (A bool) applications get none. Reviewers' lists are merged over blocks exactly."""
-    n_reviewers = affinity.shape[1]
+    """Distinct (application, reviewer) pairs sorted by application then reviewer; `excluded` pairs
+    never appear and `skip_rows` (A bool) applications get none."""
+    n_apps, n_reviewers = affinity.shape
     if affinity.size == 0:
         return _joined([], [])
     shift = np.zeros(n_reviewers, dtype=np.float32)
-    apps, reviewers, column_rows, column_values = [], [], [], []
+    apps, reviewers = [], []
     for start, block in _blocks(affinity, excluded, shift=shift, skip_rows=skip_rows):
-        rows, cols = _row_best(block, per_app)
+        chosen = _row_best(block, per_app)
+        for first, stop in band_edges(len(block), n_apps=n_apps, per_reviewer=per_reviewer):
+            chosen[first:stop] |= _column_best(block[first:stop])
+        rows, cols = nonzero_pairs(chosen)
         apps.append(rows + start)
         reviewers.append(cols)
-        top_rows, top_values = _column_best(block, per_reviewer)
-        column_rows.append(top_rows + start)
-        column_values.append(top_values)
-    rows, cols = _merged_columns(column_rows, column_values, per_reviewer)
-    return _unique_pairs([*apps, rows], [*reviewers, cols], n_reviewers)
+    return _joined(apps, reviewers)
+
+
+def band_edges(block_rows: int, *, n_apps: int, per_reviewer: int) -> list[tuple[int, int]]:
+    """A block's rows cut into equal bands, as many as its share of `per_reviewer` (rounded up)."""
+    count = min(block_rows, -(-per_reviewer * block_rows // max(n_apps, 1)))
+    return list(itertools.pairwise(i * block_rows // max(count, 1) for i in range(count + 1)))
 
 
 def scan(
@@ -79,38 +87,22 @@ def scan(
     skip_rows: np.ndarray,
     shift: np.ndarray,
     limit: np.ndarray,
-    band: float,
-    per_app: int,
-    per_reviewer: int,
     dtype: type = np.float32,
-) -> Scan:
-    """Pairs with `affinity + shift[reviewer] >= limit[application]` (`near`), and the `per_app`
-    largest `affinity + shift` (`best`) of each application whose largest is within `band` of its
-    limit, and each reviewer's `per_reviewer` largest `affinity + shift - limit` (also `best`), leaving
-    out `excluded` pairs and `skip_rows`. A row's maximum decides whether the row is looked at again."""
-    near_apps, near_reviewers, best_apps, best_reviewers, column_rows, column_values = [], [], [], [], [], []
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs with `affinity + shift[reviewer] >= limit[application]`, in row order, leaving out
+    `excluded` pairs and `skip_rows`. A row's maximum decides whether the row is looked at again."""
+    apps, reviewers = [], []
     if affinity.size == 0:
-        return Scan(_joined([], []), _joined([], []))
+        return _joined([], [])
     for start, block in _blocks(affinity, excluded, shift=shift, skip_rows=skip_rows, dtype=dtype):
         limits = limit[start : start + len(block)]
-        largest = block.max(axis=1)
-        rows = np.flatnonzero(largest >= limits)
-        found_rows, cols = np.nonzero(block[rows] >= limits[rows, None])
-        near_apps.append(rows[found_rows] + start)
-        near_reviewers.append(cols)
-        if per_app:
-            rows = np.flatnonzero(largest >= limits - band)
-            found_rows, cols = _row_best(block[rows], per_app)
-            best_apps.append(rows[found_rows] + start)
-            best_reviewers.append(cols)
-        if per_reviewer:
-            np.subtract(block, limits[:, None], out=block)
-            top_rows, top_values = _column_best(block, per_reviewer)
-            column_rows.append(top_rows + start)
-            column_values.append(top_values)
-    rows, cols = _merged_columns(column_rows, column_values, per_reviewer)
-    best = _unique_pairs([*best_apps, rows], [*best_reviewers, cols], affinity.shape[1])
-    return Scan(_joined(near_apps, near_reviewers), best)
+        rows = np.flatnonzero(block.max(axis=1) >= limits)
+        if len(rows) == 0:
+            continue
+        found_rows, cols = nonzero_pairs(block[rows] >= limits[rows, None])
+        apps.append(rows[found_rows] + start)
+        reviewers.append(cols)
+    return _joined(apps, reviewers)
 
 
 def _blocks(
@@ -134,43 +126,26 @@ def _blocks(
         yield start, block
 
 
-def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k largest per row (all of them when a row is shorter)."""
-    width = values.shape[1]
+def _row_best(block: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each row's k largest finite values (all of them when fewer; more on ties)."""
+    width = block.shape[1]
+    if k <= 0 or width == 0:
+        return np.zeros(block.shape, dtype=bool)
     if k >= width:
-        return np.broadcast_to(np.arange(width), values.shape).copy()
-    return np.argpartition(values, width - k, axis=1)[:, width - k :]
+        return np.isfinite(block)
+    threshold = np.partition(block, width - k, axis=1)[:, width - k]
+    return block >= _finite(threshold)[:, None]
 
 
-def _row_best(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if k <= 0 or block.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    cols = _largest(block, k)
-    finite = np.isfinite(np.take_along_axis(block, cols, axis=1))
-    rows = np.broadcast_to(np.arange(len(block))[:, None], cols.shape)
-    return rows[finite].astype(np.int64), cols[finite].astype(np.int64)
+def _column_best(rows: np.ndarray) -> np.ndarray:
+    """Mask of each column's largest finite value among `rows` (more on ties)."""
+    return rows >= _finite(rows.max(axis=0))[None, :]
 
 
-def _column_best(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per reviewer (one row each), the block rows of its k largest values, and those values."""
-    if k <= 0:
-        return np.zeros((block.shape[1], 0), dtype=np.int64), np.zeros((block.shape[1], 0), np.float32)
-    by_reviewer = np.ascontiguousarray(block.T)
-    rows = _largest(by_reviewer, k)
-    return rows.astype(np.int64), np.take_along_axis(by_reviewer, rows, axis=1)
-
-
-def _merged_columns(
-    column_rows: list[np.ndarray], column_values: list[np.ndarray], k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each reviewer's k best over all blocks, from each block's k best: (applications, reviewers)."""
-    if k <= 0 or not column_rows:
-        return _joined([], [])
-    merged_rows, merged_values = np.hstack(column_rows), np.hstack(column_values)
-    keep = _largest(merged_values, k)
-    rows = np.take_along_axis(merged_rows, keep, axis=1)
-    finite = np.isfinite(np.take_along_axis(merged_values, keep, axis=1))
-    return rows[finite], np.broadcast_to(np.arange(len(rows))[:, None], rows.shape)[finite]
+def _finite(threshold: np.ndarray) -> np.ndarray:
+    """-inf thresholds (fewer finite values than asked for) become the lowest finite value, so that
+    comparing against them keeps every finite value and never an excluded one."""
+    return np.maximum(threshold, np.finfo(threshold.dtype).min)
 
 
 def _joined(apps: list[np.ndarray], reviewers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -178,15 +153,6 @@ def _joined(apps: list[np.ndarray], reviewers: list[np.ndarray]) -> tuple[np.nda
     if not apps:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(apps).astype(np.int64), np.concatenate(reviewers).astype(np.int64)
-
-
-def _unique_pairs(
-    apps: list[np.ndarray], reviewers: list[np.ndarray], n_reviewers: int
-) -> tuple[np.ndarray, np.ndarray]:
-    if not apps:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = _sorted_distinct(np.concatenate(apps).astype(np.int64) * n_reviewers + np.concatenate(reviewers))
-    return keys // n_reviewers, keys % n_reviewers
 
 
 def _sorted_distinct(keys: np.ndarray) -> np.ndarray:

@@ -60,7 +60,9 @@ def solve_arrays(arrays: AssignmentArrays) -> ArraySolution:
     n_apps, n_reviewers = arrays.affinity.shape
     groups = list(range(arrays.need.shape[1]))
     columns = [np.flatnonzero(arrays.group == g) for g in groups]
-    largest = float(np.abs(arrays.affinity).max()) if arrays.affinity.size else 0.0
+    views = [_columns(arrays.affinity, cols) for cols in columns]
+    ranges = [(float(v.min()), float(v.max())) if v.size else (0.0, 0.0) for v in views]
+    largest = max((max(-low, high) for low, high in ranges), default=0.0)
     tiers = Tiers.for_network(
         node_count=n_apps + n_reviewers + 1,
         largest_affinity=largest,
@@ -70,12 +72,13 @@ def solve_arrays(arrays: AssignmentArrays) -> ArraySolution:
     problems: list[GroupProblem] = []
     for g, cols in zip(groups, columns, strict=True):
         problem = GroupProblem(
-            affinity=_columns(arrays.affinity, cols),
+            affinity=views[g],
             scale=tiers.scale,
             blocked=_columns(arrays.blocked, cols),
             demand=arrays.need[:, g].astype(np.int64),
             min_load=arrays.min_load[cols].astype(np.int64),
             max_load=arrays.max_load[cols].astype(np.int64),
+            known_range=ranges[g],
         )
         problems.append(problem)
         solutions.append(solve_group(problem, tiers=tiers))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from reviewers import candidates
-from reviewers.candidates import PairsByRow, scan, starting_pairs
+from reviewers.candidates import PairsByRow, nonzero_pairs, scan, starting_pairs
 
 
 def random_case(seed: int, *, shape: tuple[int, int] = (23, 11)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,22 +38,50 @@ def block_rows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     return request.param
 
 
+def best_in_bands(values: np.ndarray, *, per_reviewer: int) -> set[tuple[int, int]]:
+    """Each column's largest finite value in each band of rows: every block of `BLOCK_ROWS` rows cut
+    into equal bands, its share of `per_reviewer` rounded up."""
+    n_apps = values.shape[0]
+    chosen = set()
+    for start in range(0, n_apps, candidates.BLOCK_ROWS):
+        rows = min(candidates.BLOCK_ROWS, n_apps - start)
+        count = min(rows, -(-per_reviewer * rows // n_apps))
+        edges = [start + i * rows // count for i in range(count + 1)]
+        for first, stop in itertools.pairwise(edges):
+            chosen |= {(first + row, col) for col, row in top_per_row(values[first:stop].T, 1)}
+    return chosen
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_starting_pairs_are_the_best_of_each_row_and_column(seed: int, block_rows: int) -> None:
+def test_starting_pairs_are_the_best_of_each_row_and_of_each_column_band(seed: int, block_rows: int) -> None:
     affinity, excluded, skip_rows = random_case(seed)
     allowed = np.where(excluded | skip_rows[:, None], -np.inf, affinity)
     got = starting_pairs(
         affinity, PairsByRow.of(*np.nonzero(excluded), shape=affinity.shape), skip_rows=skip_rows, per_app=3,
         per_reviewer=4,
     )  # fmt: skip
-    expected = top_per_row(allowed, 3) | {(a, r) for r, a in top_per_row(allowed.T, 4)}
+    expected = top_per_row(allowed, 3) | best_in_bands(allowed, per_reviewer=4)
     assert as_set(got) == expected
     keys = got[0] * affinity.shape[1] + got[1]
     assert (np.diff(keys) > 0).all()  # sorted and distinct
 
 
+def test_starting_pairs_keep_every_tied_pair_and_never_an_excluded_one() -> None:
+    affinity = np.ones((6, 5), dtype=np.float32)
+    excluded = np.zeros((6, 5), dtype=bool)
+    excluded[0, :4] = True  # row 0 has one allowed reviewer, fewer than asked for
+    excluded[:, 4] = True  # reviewer 4 is excluded everywhere
+    got = as_set(
+        starting_pairs(
+            affinity, PairsByRow.of(*np.nonzero(excluded), shape=affinity.shape),
+            skip_rows=np.zeros(6, dtype=bool), per_app=2, per_reviewer=2,
+        )
+    )  # fmt: skip
+    assert got == set(zip(*np.nonzero(~excluded), strict=True))
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_scan_finds_every_near_pair_and_the_closest_ones(seed: int, block_rows: int) -> None:
+def test_scan_finds_every_near_pair(seed: int, block_rows: int) -> None:
     affinity, excluded, skip_rows = random_case(seed)
     rng = np.random.default_rng(100 + seed)
     shift = (rng.random(affinity.shape[1]) - 0.5).astype(np.float32)
@@ -62,16 +92,11 @@ def test_scan_finds_every_near_pair_and_the_closest_ones(seed: int, block_rows: 
         skip_rows=skip_rows,
         shift=shift,
         limit=limit,
-        band=0.25,
-        per_app=2,
-        per_reviewer=3,
     )
     value = np.where(excluded | skip_rows[:, None], -np.inf, affinity + shift)
-    assert as_set(found.near) == as_set(np.nonzero(value >= limit[:, None]))
-    in_band = value.max(axis=1) >= limit - 0.25
-    rows_best = top_per_row(np.where(in_band[:, None], value, -np.inf), 2)
-    columns_best = {(a, r) for r, a in top_per_row((value - limit[:, None]).T, 3)}
-    assert as_set(found.best) == rows_best | columns_best
+    assert as_set(found) == as_set(np.nonzero(value >= limit[:, None]))
+    keys = found[0] * affinity.shape[1] + found[1]
+    assert (np.diff(keys) > 0).all()
 
 
 def test_empty_matrices_give_no_pairs() -> None:
@@ -82,6 +107,13 @@ def test_empty_matrices_give_no_pairs() -> None:
         assert as_set(starting_pairs(affinity, nothing, skip_rows=skip, per_app=2, per_reviewer=2)) == set()
         found = scan(
             affinity, nothing, skip_rows=skip, shift=np.zeros(shape[1], np.float32),
-            limit=np.zeros(shape[0], np.float32), band=1.0, per_app=2, per_reviewer=2,
+            limit=np.zeros(shape[0], np.float32),
         )  # fmt: skip
-        assert as_set(found.near) == set() and as_set(found.best) == set()
+        assert as_set(found) == set()
+
+
+@pytest.mark.parametrize("shape", [(23, 11), (1, 5), (5, 1), (0, 3), (3, 0)])
+def test_nonzero_pairs_match_numpy(shape: tuple[int, int]) -> None:
+    mask = np.random.default_rng(0).random(shape) < 0.3
+    got, expected = nonzero_pairs(mask), np.nonzero(mask)
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))

@@ -12,7 +12,7 @@ import pytest
 from reviewers.network import Network, Tiers, build_network, potentials, reduced_costs, solve_network
 from reviewers.pricing import GroupProblem, Pricing, solve_group
 
-TINY = Pricing(start_per_app=1, start_per_reviewer=1, add_k=1, pool_k=1, pool_per_reviewer=0)
+TINY = Pricing(start_per_app=1, start_per_reviewer=0, add_k=1)
 
 
 def random_group(seed: int, *, n_apps: int = 30, n_reviewers: int = 12) -> tuple[GroupProblem, Tiers]:
@@ -76,17 +76,14 @@ def test_pricing_reaches_the_optimum_over_all_pairs(seed: int) -> None:
 
 
 @pytest.mark.parametrize("drop_share", [0.0, 1.0])
-@pytest.mark.parametrize("near_share", [0.0, 1e9])
+@pytest.mark.parametrize("add_k", [1, 1000])
 @pytest.mark.parametrize("seed", range(20))
-def test_each_pool_and_dropping_reach_the_optimum(seed: int, near_share: float, drop_share: float) -> None:
-    """Later reads keep as the pool every pair close to improving, or, past `near_share` of them per
-    application, each side's closest pairs; after the first solve, unused starting pairs are dropped
-    from the network (all but the closest with `drop_share` 0) and read again. Each way must end at
-    the optimum over all pairs."""
+def test_each_addition_and_dropping_reach_the_optimum(seed: int, add_k: int, drop_share: float) -> None:
+    """Each read adds every application's `add_k` pairs closest to improving; whenever the flow's cost
+    falls, unused arcs are dropped from the network (all but the closest with `drop_share` 0) and read
+    again. Each way must end at the optimum over all pairs."""
     problem, tiers = random_group(seed, n_apps=60, n_reviewers=15)
-    pricing = Pricing(
-        start_per_app=3, start_per_reviewer=3, add_k=1, pool_k=2, near_share=near_share, drop_share=drop_share
-    )
+    pricing = Pricing(start_per_app=3, start_per_reviewer=3, add_k=add_k, drop_share=drop_share)
     solution = solve_group(problem, tiers=tiers, pricing=pricing)
     assert pair_cost(solution.network) == full_optimum(problem, tiers)
 
@@ -128,3 +125,24 @@ def test_potentials_from_any_start_are_feasible() -> None:
         reduced = reduced_costs(network, potentials(network, start=start))
         assert (reduced[network.flow < network.capacity] >= 0).all()
         assert (reduced[network.flow > 0] <= 0).all()
+
+
+def test_dropping_far_arcs_keeps_the_network_smaller() -> None:
+    problem, tiers = random_group(5, n_apps=200, n_reviewers=40)
+    sizes = {}
+    for drop_share in (0.0, 1e9):
+        pricing = Pricing(start_per_app=8, start_per_reviewer=8, add_k=4, drop_share=drop_share)
+        network = solve_group(problem, tiers=tiers, pricing=pricing).network
+        sizes[drop_share] = int((network.head < network.sink).sum())
+        assert pair_cost(network) == full_optimum(problem, tiers)
+    assert sizes[0.0] < sizes[1e9]
+
+
+def test_the_same_group_gives_the_same_pairs_every_time() -> None:
+    problem, tiers = random_group(11, n_apps=300, n_reviewers=60)
+    runs = []
+    for _ in range(2):
+        network = solve_group(problem, tiers=tiers).network
+        used = (network.head < network.sink) & (network.flow > 0)
+        runs.append(sorted(zip(network.tail[used].tolist(), network.head[used].tolist(), strict=True)))
+    assert runs[0] == runs[1]
