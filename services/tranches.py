@@ -38,8 +38,7 @@ def accept_terms(session: Session, award_id: int, *, person_id: int) -> Award:
     if application.status != S.IN_DELIVERY or award.letter_document_id is None:
         raise DomainError(f"there is no award letter to accept yet for {application.reference}")
     award.terms_accepted_at, award.terms_accepted_by_id = utcnow(), person_id
-    session.flush()
-    return award
+    return award  # saved with the caller's commit (a batch of acceptances in one UPDATE)
 
 
 def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifier) -> Payment:
