@@ -20,7 +20,7 @@ from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
 from services.budget_checks import approval_problems, pot_left
-from services.documents import RenderedPage, pages_and_pdfs, store_documents
+from services.documents import RenderedPage, store_pages
 from services.project_team import team_loaded
 from services.rendering import render_document
 from storage.documents import DocumentStore
@@ -46,6 +46,7 @@ def propose_awards(session: Session, *, round_id: int) -> list[Award]:
             Application.status == S.PANEL,
             PanelDecision.recommendation == Recommendation.FUND,
         )
+        .options(selectinload(Application.budget_lines))  # the amounts asked for, read for all at once
         .order_by(PanelDecision.rank)
     ).all()
     existing = set(
@@ -249,15 +250,11 @@ def set_up_awards(
     session.flush()  # every new milestone gets its id at once, for the tranches tied to it
     pages = {award.id: _plan_tranches_and_letter(award) for award in awards}
     to_render = {award_id: page for award_id, page in pages.items() if page is not None}
-    letters = dict(zip(to_render, pages_and_pdfs(list(to_render.values())), strict=True))
-    pending = [letter for award_letters in letters.values() for letter in award_letters]
-    stored = dict(
-        zip([letter.key for letter in pending], store_documents(session, store, pending), strict=True)
-    )
+    letters = dict(zip(to_render, store_pages(session, store, list(to_render.values())), strict=True))
     for award in awards:
         if award.id in letters:
             html, pdf = letters[award.id]
-            award.letter_document_id, award.letter_pdf_document_id = stored[html.key].id, stored[pdf.key].id
+            award.letter_document_id, award.letter_pdf_document_id = html.id, pdf.id
     session.flush()
     for award in awards:
         if award.application.status == S.AWARDED:

@@ -18,7 +18,7 @@ from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
 from reports.celebration import celebration_html, celebration_views
-from services.documents import RenderedPage, pages_and_pdfs, store_documents
+from services.documents import RenderedPage, store_pages
 from services.project_team import ensure_may_act, team_loaded
 from storage.documents import DocumentStore
 
@@ -131,10 +131,8 @@ def publish_celebrations(
     if missing:
         raise NotFound(f"applications {missing} have no final report yet")
     to_make = [reports[i] for i in application_ids if reports[i].celebration_document_id is None]
-    pairs = pages_and_pdfs(_celebrations(session, [report.application for report in to_make]))
-    stored = store_documents(session, store, [document for pair in pairs for document in pair])
-    for n, report in enumerate(to_make):
-        html, pdf = stored[2 * n], stored[2 * n + 1]
+    pages = _celebrations(session, [report.application for report in to_make])
+    for report, (html, pdf) in zip(to_make, store_pages(session, store, pages), strict=True):
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
     session.flush()
     keys = []
