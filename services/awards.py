@@ -263,6 +263,17 @@ def set_up_awards(
             )
 
 
+def letters_to_come(session: Session, awards: list[Award], *, start: dt.date) -> list[str]:
+    """The letters (HTML) `set_up_awards` would write for these awards, worked out without saving
+    anything (the caller rolls back), so their PDFs can be rendered ahead (services.pdfs_ahead)."""
+    approved = [award for award in awards if award.status == AwardStatus.APPROVED]
+    with session.no_autoflush:
+        for award in approved:
+            _plan_milestones(award, start=start)
+        pages = [_plan_tranches_and_letter(award) for award in approved]
+    return [page.html for page in pages if page is not None]
+
+
 def load_awards(session: Session, award_ids: list[int]) -> list[Award]:
     """The awards with these ids, in that order, with what deciding on them and issuing their letters
     reads (the application, its team and budget, milestones and payments), loaded for all at once."""

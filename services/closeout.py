@@ -115,6 +115,21 @@ def _for_celebration() -> tuple[Any, ...]:
     return (*team_loaded(CloseOutReport.application), co_leads.selectinload(CoLead.organisation))
 
 
+def celebrations_to_come(session: Session, application_ids: list[int]) -> list[str]:
+    """The celebration reports (HTML) `publish_celebrations` would write for these projects, so their
+    PDFs can be rendered ahead (services.pdfs_ahead). Reads only."""
+    reports = session.scalars(
+        select(CloseOutReport)
+        .where(
+            CloseOutReport.application_id.in_(application_ids),
+            CloseOutReport.celebration_document_id.is_(None),
+        )
+        .options(*_for_celebration())
+        .order_by(CloseOutReport.application_id)
+    )
+    return [page.html for page in _celebrations(session, [report.application for report in reports])]
+
+
 def publish_celebrations(
     session: Session, store: DocumentStore, application_ids: list[int], *, actor: str
 ) -> list[str]:

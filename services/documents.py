@@ -3,7 +3,8 @@
 A batch is uploaded in parallel (the S3 client is thread-safe and uploads mostly wait on the network),
 then recorded; keys already recorded are neither uploaded nor recorded again, so re-runs add nothing.
 A rendered document (award letter, celebration report) is kept as its HTML page and its tagged PDF;
-`store_pages` uploads each pair as soon as its PDF is rendered, while the PDF workers render the next.
+`store_pages` uploads each pair as soon as its PDF is rendered (or was, ahead of its turn: see
+services.pdfs_ahead), while the PDF workers render the next.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application, Document
 from models.enums import DocumentPurpose
-from services.rendering import render_pdfs_in_turn
+from services.pdfs_ahead import pdfs_in_turn
 from storage.documents import DocumentStore, StoredObject
 
 UPLOAD_WORKERS = 8
@@ -45,6 +46,18 @@ def store_documents(session: Session, store: DocumentStore, documents: list[NewD
         recorded[document.key] = _record(session, document, result)
     session.flush()
     return [recorded[document.key] for document in documents]
+
+
+def _stop_if_one_failed(
+    uploads: list[tuple[NewDocument, Future[StoredObject]]], *, wait: bool = False
+) -> None:
+    """Raise the first failed upload's error (after all of them, with `wait`), cancelling those not
+    started yet: nothing more is rendered or uploaded for a batch that cannot be saved."""
+    for _, upload in uploads:
+        if (wait or upload.done()) and upload.exception() is not None:
+            for _, other in uploads:
+                other.cancel()
+            raise upload.exception()  # type: ignore[misc]
 
 
 def _recorded(session: Session, keys: list[str]) -> dict[str, Document]:
@@ -91,12 +104,14 @@ def store_pages(
     pairs = [_page_and_pdf(page, b"") for page in pages]  # the keys, before any PDF is rendered
     recorded = _recorded(session, [document.key for pair in pairs for document in pair])
     uploaded: list[tuple[NewDocument, Future[StoredObject]]] = []
-    rendered = render_pdfs_in_turn([page.html for page in pages])
+    rendered = pdfs_in_turn([page.html for page in pages])
     with ThreadPoolExecutor(max_workers=UPLOAD_WORKERS) as pool, closing(rendered):
         for page, pdf in zip(pages, rendered, strict=True):
+            _stop_if_one_failed(uploaded)
             for document in _page_and_pdf(page, pdf):
                 if document.key not in recorded:
                     uploaded.append((document, pool.submit(_upload, store, document)))
+        _stop_if_one_failed(uploaded, wait=True)
     for document, result in uploaded:
         recorded[document.key] = _record(session, document, result.result())
     session.flush()

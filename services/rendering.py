@@ -14,8 +14,8 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
@@ -121,27 +121,15 @@ def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"documents are self-contained; refusing to fetch {url}")
 
 
-def render_pdfs_in_turn(htmls: Sequence[str]) -> Iterator[bytes]:
-    """`render_pdfs`, but each PDF is handed over (in order) as soon as it is ready, while the workers go
-    on with the rest: the caller can store one PDF while the next ones are rendered."""
-    global _pool_failed
+def pdf_futures(htmls: Sequence[str]) -> list[Future[bytes]] | None:
+    """`render_pdf` of each document started at once in the worker processes, as futures, so a caller can
+    store each PDF as soon as it is ready, or render a batch ahead of its turn. None when PDFs are rendered
+    in this process (use `render_pdfs`). A future fails with BrokenProcessPool if a worker dies."""
     workers = pdf_workers()
-    if len(htmls) < 2 or workers < 2 or _pool_failed:
-        yield from (render_pdf(html) for html in htmls)
-        return
-    futures = []
+    if workers < 2 or _pool_failed:
+        return None
     try:
-        futures = [_worker_pool(workers).submit(render_pdf, html) for html in htmls]
-        for n, future in enumerate(futures):
-            try:
-                pdf = future.result()
-            except BrokenProcessPool:  # as in render_pdfs: this process renders the rest itself
-                logger.warning("PDF worker processes stopped; rendering PDFs in this process instead")
-                _pool_failed = True
-                shutdown_pdf_workers()
-                yield from (render_pdf(html) for html in htmls[n:])
-                return
-            yield pdf
-    finally:
-        for future in futures:  # the caller stopped early (an upload failed): render nothing more
-            future.cancel()
+        pool = _worker_pool(workers)
+        return [pool.submit(render_pdf, html) for html in htmls]
+    except BrokenProcessPool:
+        return None
