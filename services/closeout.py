@@ -147,7 +147,8 @@ def publish_celebrations(
         raise NotFound(f"applications {missing} have no final report yet")
     to_make = [reports[i] for i in application_ids if reports[i].celebration_document_id is None]
     pages = _celebrations(session, [report.application for report in to_make])
-    for report, (html, pdf) in zip(to_make, store_pages(session, store, pages), strict=True):
+    stored = store_pages(session, store, pages)  # kept, so the keys below are read from them
+    for report, (html, pdf) in zip(to_make, stored, strict=True):
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
     session.flush()
     keys = []
