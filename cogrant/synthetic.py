@@ -31,6 +31,7 @@ from models.schemas import (
     QuoteInput,
     ReviewInput,
 )
+from notifications.outbox import batch
 from services.closeout import record_naming_consent, submit_final_report
 from services.intake import create_draft, submit
 from services.milestones import DeliveryNotifier, approve_check_in, submit_check_in
@@ -326,8 +327,9 @@ def approve_check_ins(session: Session, *, round_id: int, notifier: DeliveryNoti
         )
         .order_by(CheckIn.id)
     ).all()
-    for check_in in waiting:
-        approve_check_in(session, check_in.id, actor="synthetic:administrator", notifier=notifier)
+    with batch(session):  # the tranches' e-mails are checked against the outbox together
+        for check_in in waiting:
+            approve_check_in(session, check_in.id, actor="synthetic:administrator", notifier=notifier)
     return len(waiting)
 
 

@@ -28,10 +28,12 @@ from services.awards import (
     awards_awaiting_approval,
     decide_award,
     decide_slate,
+    letters_to_come,
     load_awards,
     propose_awards,
     set_up_awards,
 )
+from services.pdfs_ahead import render_ahead
 from services.rendering import start_pdf_workers
 
 DAY = 24 * 3600
@@ -133,13 +135,31 @@ async def award_decision(
 
 
 @task(name="issue-letter-and-schedule", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
-def set_up(award_ids: list[int], start: dt.date) -> int:
+def set_up(award_ids: list[int], start: dt.date, render_ahead_ids: list[int] | None = None) -> int:
+    """Letters and tranches for `award_ids`; first, the letters' PDFs of `render_ahead_ids` (the batches
+    to come) are started, so the PDF workers render them while this batch is stored."""
     app = get_app()
-    with own_code("award"), app.unit_of_work() as uow:
-        awards = load_awards(uow.session, award_ids)
-        set_up_awards(uow.session, app.store, awards, start=start, actor="flow:award")
-        uow.commit()
+    with own_code("award"):
+        if render_ahead_ids:
+            with app.unit_of_work() as uow:  # only reads: rolled back
+                render_ahead(
+                    letters_to_come(uow.session, load_awards(uow.session, render_ahead_ids), start=start)
+                )
+        with app.unit_of_work() as uow:
+            awards = load_awards(uow.session, award_ids)
+            set_up_awards(uow.session, app.store, awards, start=start, actor="flow:award")
+            uow.commit()
     return len(award_ids)
+
+
+def set_up_in_batches(award_ids: list[int], start: dt.date, *, batch_size: int) -> int:
+    """`set_up` a batch at a time, each starting the next one's PDFs (the first, its own too)."""
+    batches = [award_ids[i : i + batch_size] for i in range(0, len(award_ids), batch_size)]
+    done = 0
+    for n, batch in enumerate(batches):
+        ahead = batches[n + 1] if n + 1 < len(batches) else []
+        done += set_up(batch, start, [*batch, *ahead] if n == 0 and ahead else ahead)
+    return done
 
 
 class AwardSlateDecision(RunInput, AwardSlateInput):
@@ -205,9 +225,7 @@ async def award(
     with own_code("award"), app.unit_of_work() as uow:
         to_set_up = [a.id for a in approved_awards_to_set_up(uow.session, round_id=round_id)]
     start = start_date or dt.date.today()
-    set_up_count = sum(
-        set_up(to_set_up[i : i + batch_size], start) for i in range(0, len(to_set_up), batch_size)
-    )
+    set_up_count = set_up_in_batches(to_set_up, start, batch_size=batch_size)
     deliver_notifications("award")
     return {"asked": len(waiting), **counts, "set_up": set_up_count}
 

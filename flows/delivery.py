@@ -12,8 +12,9 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.notifications import deliver_notifications
 from flows.runtime import get_app, own_code
-from services.closeout import publish_celebrations, reports_ready_to_celebrate
+from services.closeout import celebrations_to_come, publish_celebrations, reports_ready_to_celebrate
 from services.milestones import sweep_check_ins
+from services.pdfs_ahead import render_ahead
 from services.rendering import start_pdf_workers
 
 
@@ -44,11 +45,17 @@ async def milestone_check_ins(today: dt.date | None = None, remind_days: int = 1
 
 
 @task(name="publish-celebrations", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
-def publish(application_ids: list[int]) -> list[str]:
+def publish(application_ids: list[int], render_ahead_ids: list[int] | None = None) -> list[str]:
+    """Celebration reports for `application_ids`; first, the PDFs of `render_ahead_ids` (the batches to
+    come) are started, so the PDF workers render them while this batch is stored."""
     app = get_app()
-    with own_code("close-out"), app.unit_of_work() as uow:
-        keys = publish_celebrations(uow.session, app.store, application_ids, actor="flow:close-out")
-        uow.commit()
+    with own_code("close-out"):
+        if render_ahead_ids:
+            with app.unit_of_work() as uow:  # only reads
+                render_ahead(celebrations_to_come(uow.session, render_ahead_ids))
+        with app.unit_of_work() as uow:
+            keys = publish_celebrations(uow.session, app.store, application_ids, actor="flow:close-out")
+            uow.commit()
     return keys
 
 
@@ -60,11 +67,11 @@ async def close_out(round_id: int | None = None, batch_size: int = 50) -> dict[s
         ready = reports_ready_to_celebrate(uow.session, round_id=round_id)
     if ready:
         start_pdf_workers()
-    keys = [
-        key
-        for start in range(0, len(ready), batch_size)
-        for key in publish(ready[start : start + batch_size])
-    ]
+    batches = [ready[start : start + batch_size] for start in range(0, len(ready), batch_size)]
+    keys = []
+    for n, batch in enumerate(batches):  # each starts the next one's PDFs (the first, its own too)
+        ahead = batches[n + 1] if n + 1 < len(batches) else []
+        keys += publish(batch, [*batch, *ahead] if n == 0 and ahead else ahead)
     deliver_notifications("close-out")
     if keys:
         await acreate_markdown_artifact(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +14,9 @@ from models.enums import BudgetCategory, DocumentPurpose
 from models.lifecycle import ApplicationStatus
 from models.people import Organisation, Person
 from models.rounds import FundingRound
+
+if TYPE_CHECKING:
+    from models.portal import ApplicationAccess
 
 
 class Application(Base):
@@ -54,6 +57,10 @@ class Application(Base):
         back_populates="application", cascade="all, delete-orphan", order_by="BudgetLine.id"
     )
     documents: Mapped[list[Document]] = relationship(back_populates="application", order_by="Document.id")
+    # Co-applicants' invitations (models.portal), accepted or not.
+    access_grants: Mapped[list[ApplicationAccess]] = relationship(
+        back_populates="application", order_by="ApplicationAccess.id"
+    )
 
     @property
     def requested_amount(self) -> Decimal:

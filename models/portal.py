@@ -50,6 +50,6 @@ class ApplicationAccess(Base):
     accepted_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
-    application: Mapped[Application] = relationship()
+    application: Mapped[Application] = relationship(back_populates="access_grants")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     invited_by: Mapped[Person] = relationship(foreign_keys=[invited_by_id])

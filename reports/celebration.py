@@ -8,15 +8,17 @@ for the community.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.applications import Application
 from models.awards import Award, CheckIn, CloseOutReport, Milestone, NamingConsent
 from models.enums import PaymentStatus
+from models.people import Person
 from reports.charts import TimelineEvent, TimelineStep, timeline_steps
 from services.project_team import acting_team
 from services.rendering import render_document
@@ -59,23 +61,57 @@ class CelebrationView:
 
 
 def celebration_view(session: Session, application: Application) -> CelebrationView:
-    report = session.scalar(select(CloseOutReport).where(CloseOutReport.application_id == application.id))
-    award = session.scalar(select(Award).where(Award.application_id == application.id))
-    check_ins = (
-        session.scalars(
-            select(CheckIn).join(Milestone).where(Milestone.award_id == award.id).order_by(Milestone.sequence)
-        ).all()
-        if award
-        else []
-    )
-    team = {person.id: person for person in acting_team(session, application)}
-    may_be_named = set(
-        session.scalars(
-            select(NamingConsent.person_id).where(
-                NamingConsent.application_id == application.id, NamingConsent.may_be_named.is_(True)
+    return celebration_views(session, [application])[application.id]
+
+
+def celebration_views(session: Session, applications: Sequence[Application]) -> dict[int, CelebrationView]:
+    """The celebration report of each application, by id; their records are read for all at once (the
+    team too, when the applications were loaded with services.project_team.team_loaded)."""
+    if not applications:
+        return {}
+    ids = [application.id for application in applications]
+    reports = {
+        report.application_id: report
+        for report in session.scalars(select(CloseOutReport).where(CloseOutReport.application_id.in_(ids)))
+    }
+    awards = {
+        award.application_id: award
+        for award in session.scalars(
+            select(Award)
+            .where(Award.application_id.in_(ids))
+            .options(
+                selectinload(Award.milestones).selectinload(Milestone.check_in), selectinload(Award.payments)
             )
         )
+    }
+    may_be_named = set(
+        session.execute(
+            select(NamingConsent.application_id, NamingConsent.person_id).where(
+                NamingConsent.application_id.in_(ids), NamingConsent.may_be_named.is_(True)
+            )
+        ).tuples()
     )
+    return {
+        application.id: _view(
+            application,
+            reports.get(application.id),
+            awards.get(application.id),
+            team={person.id: person for person in acting_team(session, application)},
+            may_be_named={person_id for app_id, person_id in may_be_named if app_id == application.id},
+        )
+        for application in applications
+    }
+
+
+def _view(
+    application: Application,
+    report: CloseOutReport | None,
+    award: Award | None,
+    *,
+    team: dict[int, Person],
+    may_be_named: set[int],
+) -> CelebrationView:
+    check_ins = [m.check_in for m in award.milestones if m.check_in is not None] if award else []
     named = [team[person_id].name for person_id in sorted(team) if person_id in may_be_named]
     return CelebrationView(
         title=application.title,

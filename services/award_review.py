@@ -43,7 +43,7 @@ class DecisionSummary:
 
 def _to_decide(session: Session, award: Award) -> AwardToDecide:
     application = award.application
-    left = pot_left(session, application.round, leaving_out_award_id=award.id)
+    left = pot_left(session, application.round, leaving_out_award_ids=[award.id])
     problems = approval_problems(
         application, amount=award.amount, left_in_pot=left, community_partner_amount=None
     )

@@ -10,7 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.applications import Application, CoLead
+from models.applications import Application
 from models.awards import Award, Milestone, Payment
 from models.base import utcnow
 from models.enums import AwardStatus, DocumentPurpose, PaymentKind, Recommendation
@@ -20,7 +20,8 @@ from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
 from models.status_change import change_status
 from services.budget_checks import approval_problems, pot_left
-from services.documents import RenderedPage, pages_and_pdfs, store_documents
+from services.documents import RenderedPage, store_pages
+from services.project_team import team_loaded
 from services.rendering import render_document
 from storage.documents import DocumentStore
 
@@ -45,6 +46,7 @@ def propose_awards(session: Session, *, round_id: int) -> list[Award]:
             Application.status == S.PANEL,
             PanelDecision.recommendation == Recommendation.FUND,
         )
+        .options(selectinload(Application.budget_lines))  # the amounts asked for, read for all at once
         .order_by(PanelDecision.rank)
     ).all()
     existing = set(
@@ -88,6 +90,14 @@ def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, 
     award = session.get(Award, award_id)
     if award is None:
         raise NotFound(f"no award with id {award_id}")
+    _decide(session, award, decision, actor=actor, left_in_pot=None)
+    return award
+
+
+def _decide(
+    session: Session, award: Award, decision: AwardDecisionInput, *, actor: str, left_in_pot: Decimal | None
+) -> None:
+    """`left_in_pot` beside every other award, or None to ask the database."""
     application = award.application
     if award.status != AwardStatus.AWAITING_APPROVAL:
         when = f" on {award.decided_at:%-d %B %Y}" if award.decided_at else ""
@@ -97,10 +107,12 @@ def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, 
         )
     if decision.approve:
         amount = decision.amount if decision.amount is not None else award.amount
+        if left_in_pot is None:
+            left_in_pot = pot_left(session, application.round, leaving_out_award_ids=[award.id])
         problems = approval_problems(
             application,
             amount=amount,
-            left_in_pot=pot_left(session, application.round, leaving_out_award_id=award.id),
+            left_in_pot=left_in_pot,
             community_partner_amount=decision.community_partner_amount,
         )
         if problems:
@@ -112,7 +124,6 @@ def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, 
     target = S.AWARDED if decision.approve else S.NOT_FUNDED
     change_status(session, application, target, actor=actor, reason=decision.note or str(award.status))
     session.flush()
-    return award
 
 
 def decide_slate(
@@ -121,7 +132,7 @@ def decide_slate(
     """Apply an administrator's answer to a slate. A reference that is not on the slate stops it all,
     naming the reference, so a typo never approves or declines the wrong award. Awards decided meanwhile
     (in their own `award-decision` run) are left as they are."""
-    awards = [session.get(Award, award_id) for award_id in award_ids]
+    awards = load_awards(session, award_ids)
     on_slate = {award.application.reference for award in awards}
     named = (
         set(slate.decline)
@@ -135,13 +146,15 @@ def decide_slate(
             f"not on this slate: {', '.join(unknown)}; nothing was decided, please answer again"
         )
     counts = {"approved": 0, "declined": 0, "left": 0}
-    for award in awards:
+    to_decide = [
+        award
+        for award in awards
+        if award.status == AwardStatus.AWAITING_APPROVAL
+        and (award.application.reference in slate.decline or slate.approve_the_rest)
+    ]
+    left_in_pot = _pots_left(session, to_decide)
+    for award in to_decide:
         reference = award.application.reference
-        if award.status != AwardStatus.AWAITING_APPROVAL or (
-            reference not in slate.decline and not slate.approve_the_rest
-        ):
-            counts["left"] += 1
-            continue
         decision = AwardDecisionInput(
             approve=reference not in slate.decline,
             amount=slate.amounts.get(reference),
@@ -149,9 +162,23 @@ def decide_slate(
             note=slate.note,
             community_partner_amount=slate.community_partner_amounts.get(reference),
         )
-        decide_award(session, award.id, decision, actor=actor)
+        round_id = award.application.round_id
+        _decide(session, award, decision, actor=actor, left_in_pot=left_in_pot[round_id])
+        if decision.approve:
+            left_in_pot[round_id] -= award.amount
         counts["approved" if decision.approve else "declined"] += 1
+    counts["left"] = len(awards) - len(to_decide)
     return counts
+
+
+def _pots_left(session: Session, awards: list[Award]) -> dict[int, Decimal]:
+    """The pot left in each round of `awards`, beside every award but these (which the slate decides in
+    turn, each approval taking its amount from the pot)."""
+    rounds = {award.application.round_id: award.application.round for award in awards}
+    return {
+        round_id: pot_left(session, funding_round, leaving_out_award_ids=[award.id for award in awards])
+        for round_id, funding_round in rounds.items()
+    }
 
 
 def plan_milestones(start: dt.date, months: int) -> list[PlannedMilestone]:
@@ -175,8 +202,8 @@ def split_tranches(amount: Decimal, count: int) -> list[Decimal]:
     return [first, *[each] * (count - 2), amount - first - each * (count - 2)]
 
 
-def _plan_award(session: Session, award: Award, *, start: dt.date) -> RenderedPage | None:
-    """Dates, milestones and tranches for an approved award; its letter (HTML and PDF) if it has none."""
+def _plan_milestones(award: Award, *, start: dt.date) -> None:
+    """Dates and milestones for an approved award that has none yet."""
     application = award.application
     if award.status != AwardStatus.APPROVED:
         raise DomainError(f"award {award.id} is {award.status}, not approved")
@@ -186,7 +213,11 @@ def _plan_award(session: Session, award: Award, *, start: dt.date) -> RenderedPa
     if not award.milestones:
         plan = plan_milestones(award.start_date, application.duration_months)
         award.milestones = [Milestone(sequence=m.sequence, title=m.title, due_on=m.due_on) for m in plan]
-        session.flush()
+
+
+def _plan_tranches_and_letter(award: Award) -> RenderedPage | None:
+    """Tranches for an award whose milestones are saved; its letter (HTML and PDF) if it has none."""
+    application = award.application
     if not award.payments:
         amounts = split_tranches(award.amount, len(award.milestones))
         award.payments = [
@@ -223,17 +254,16 @@ def set_up_awards(
     session: Session, store: DocumentStore, awards: list[Award], *, start: dt.date, actor: str
 ) -> None:
     """Letters, milestones and tranches for approved awards, then delivery starts. Safe to repeat."""
-    pages = {award.id: _plan_award(session, award, start=start) for award in awards}
+    for award in awards:
+        _plan_milestones(award, start=start)
+    session.flush()  # every new milestone gets its id at once, for the tranches tied to it
+    pages = {award.id: _plan_tranches_and_letter(award) for award in awards}
     to_render = {award_id: page for award_id, page in pages.items() if page is not None}
-    letters = dict(zip(to_render, pages_and_pdfs(list(to_render.values())), strict=True))
-    pending = [letter for award_letters in letters.values() for letter in award_letters]
-    stored = dict(
-        zip([letter.key for letter in pending], store_documents(session, store, pending), strict=True)
-    )
+    letters = dict(zip(to_render, store_pages(session, store, list(to_render.values())), strict=True))
     for award in awards:
         if award.id in letters:
             html, pdf = letters[award.id]
-            award.letter_document_id, award.letter_pdf_document_id = stored[html.key].id, stored[pdf.key].id
+            award.letter_document_id, award.letter_pdf_document_id = html.id, pdf.id
     session.flush()
     for award in awards:
         if award.application.status == S.AWARDED:
@@ -242,10 +272,20 @@ def set_up_awards(
             )
 
 
+def letters_to_come(session: Session, awards: list[Award], *, start: dt.date) -> list[str]:
+    """The letters (HTML) `set_up_awards` would write for these awards, worked out without saving
+    anything (the caller rolls back), so their PDFs can be rendered ahead (services.pdfs_ahead)."""
+    approved = [award for award in awards if award.status == AwardStatus.APPROVED]
+    with session.no_autoflush:
+        for award in approved:
+            _plan_milestones(award, start=start)
+        pages = [_plan_tranches_and_letter(award) for award in approved]
+    return [page.html for page in pages if page is not None]
+
+
 def load_awards(session: Session, award_ids: list[int]) -> list[Award]:
     """The awards with these ids, in that order, with what deciding on them and issuing their letters
     reads (the application, its team and budget, milestones and payments), loaded for all at once."""
-    application = selectinload(Award.application)
     awards = {
         award.id: award
         for award in session.scalars(
@@ -254,9 +294,8 @@ def load_awards(session: Session, award_ids: list[int]) -> list[Award]:
             .options(
                 selectinload(Award.milestones),
                 selectinload(Award.payments),
-                application.selectinload(Application.applicant),
-                application.selectinload(Application.budget_lines),
-                application.selectinload(Application.co_leads).selectinload(CoLead.person),
+                selectinload(Award.application).selectinload(Application.budget_lines),
+                *team_loaded(Award.application),
             )
         )
     }

@@ -6,6 +6,7 @@ asks for it (`review_config["community_share_rule"]`), at least half of the awar
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -20,16 +21,16 @@ COMMUNITY_SHARE = Decimal("0.5")
 
 
 def pot_left(
-    session: Session, funding_round: FundingRound, *, leaving_out_award_id: int | None = None
+    session: Session, funding_round: FundingRound, *, leaving_out_award_ids: Collection[int] = ()
 ) -> Decimal:
-    """The round's pot less every approved award (but the one being decided)."""
+    """The round's pot less every approved award (but those being decided)."""
     query = (
         select(func.coalesce(func.sum(Award.amount), 0))
         .join(Application, Application.id == Award.application_id)
         .where(Application.round_id == funding_round.id, Award.status == AwardStatus.APPROVED)
     )
-    if leaving_out_award_id is not None:
-        query = query.where(Award.id != leaving_out_award_id)
+    if leaving_out_award_ids:
+        query = query.where(Award.id.not_in(list(leaving_out_award_ids)))
     return funding_round.pot - Decimal(session.scalar(query) or 0)
 
 

@@ -17,9 +17,9 @@ from models.errors import DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
 from models.status_change import change_status
-from reports.celebration import celebration_html, celebration_view
-from services.documents import RenderedPage, pages_and_pdfs, store_documents
-from services.project_team import ensure_may_act
+from reports.celebration import celebration_html, celebration_views
+from services.documents import RenderedPage, store_pages
+from services.project_team import ensure_may_act, team_loaded
 from storage.documents import DocumentStore
 
 S = ApplicationStatus
@@ -96,25 +96,38 @@ def reports_ready_to_celebrate(session: Session, *, round_id: int | None = None)
     return list(session.scalars(query.order_by(Application.id)))
 
 
-def _celebration(session: Session, application: Application) -> RenderedPage:
-    html = celebration_html(celebration_view(session, application))
-    return RenderedPage(
-        application,
-        DocumentPurpose.CELEBRATION_REPORT,
-        f"celebrations/{application.reference}/celebration-report",
-        html,
-    )
+def _celebrations(session: Session, applications: list[Application]) -> list[RenderedPage]:
+    views = celebration_views(session, applications)
+    return [
+        RenderedPage(
+            application,
+            DocumentPurpose.CELEBRATION_REPORT,
+            f"celebrations/{application.reference}/celebration-report",
+            celebration_html(views[application.id]),
+        )
+        for application in applications
+    ]
 
 
 def _for_celebration() -> tuple[Any, ...]:
     """Loader options for what a celebration report reads of its project, for a batch at once."""
-    application = selectinload(CloseOutReport.application)
-    co_leads = application.selectinload(Application.co_leads)
-    return (
-        application.selectinload(Application.applicant),
-        co_leads.selectinload(CoLead.person),
-        co_leads.selectinload(CoLead.organisation),
+    co_leads = selectinload(CloseOutReport.application).selectinload(Application.co_leads)
+    return (*team_loaded(CloseOutReport.application), co_leads.selectinload(CoLead.organisation))
+
+
+def celebrations_to_come(session: Session, application_ids: list[int]) -> list[str]:
+    """The celebration reports (HTML) `publish_celebrations` would write for these projects, so their
+    PDFs can be rendered ahead (services.pdfs_ahead). Reads only."""
+    reports = session.scalars(
+        select(CloseOutReport)
+        .where(
+            CloseOutReport.application_id.in_(application_ids),
+            CloseOutReport.celebration_document_id.is_(None),
+        )
+        .options(*_for_celebration())
+        .order_by(CloseOutReport.application_id)
     )
+    return [page.html for page in _celebrations(session, [report.application for report in reports])]
 
 
 def publish_celebrations(
@@ -132,15 +145,10 @@ def publish_celebrations(
     missing = sorted(set(application_ids) - reports.keys())
     if missing:
         raise NotFound(f"applications {missing} have no final report yet")
-    to_make = [
-        (report, _celebration(session, report.application))
-        for report in (reports[application_id] for application_id in application_ids)
-        if report.celebration_document_id is None
-    ]
-    pairs = pages_and_pdfs([page for _, page in to_make])
-    stored = store_documents(session, store, [document for pair in pairs for document in pair])
-    for n, (report, _) in enumerate(to_make):
-        html, pdf = stored[2 * n], stored[2 * n + 1]
+    to_make = [reports[i] for i in application_ids if reports[i].celebration_document_id is None]
+    pages = _celebrations(session, [report.application for report in to_make])
+    stored = store_pages(session, store, pages)  # kept, so the keys below are read from them
+    for report, (html, pdf) in zip(to_make, stored, strict=True):
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
     session.flush()
     keys = []

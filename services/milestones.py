@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.applications import Application, Document
 from models.awards import Award, CheckIn, Milestone, Payment
@@ -20,6 +21,7 @@ from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import CheckInInput
 from models.status_change import change_status
+from notifications.outbox import batch
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
 from services.final_report_reminders import chase_final_reports
@@ -164,23 +166,27 @@ def approve_check_in(
     application = milestone.award.application
     if application.status not in (S.IN_DELIVERY, S.CLOSING):
         raise DomainError(f"{application.reference} is {application.status}: no check-ins are approved now")
+    approved_at = utcnow()
     claimed = session.execute(
         update(CheckIn)
         .where(
             CheckIn.id == check_in_id, CheckIn.approved_at.is_(None), CheckIn.changes_requested_at.is_(None)
         )
-        .values(approved_at=utcnow(), approved_by=actor)
+        .values(approved_at=approved_at, approved_by=actor)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(check_in)
     if not claimed:
+        session.refresh(check_in)  # who approved it, or asked for changes, meanwhile
         raise not_open_for_review(check_in, milestone.title, application.reference)
-    tranche = session.scalar(
-        select(Payment).where(Payment.milestone_id == milestone.id, Payment.sequence > 1)
+    # What the UPDATE wrote, without reading the row back.
+    set_committed_value(check_in, "approved_at", approved_at)
+    set_committed_value(check_in, "approved_by", actor)
+    set_committed_value(check_in, "changes_requested_at", None)
+    tranche = next(
+        (p for p in milestone.award.payments if p.milestone_id == milestone.id and p.sequence > 1), None
     )
     if tranche is not None and tranche.status == PaymentStatus.SCHEDULED:
         release_tranche(session, tranche, notify=notifier.tranche_released)
-    session.flush()
     return tranche
 
 
@@ -200,6 +206,13 @@ def sweep_check_ins(
 ) -> CheckInSweep:
     """The daily pass: remind before due dates, escalate overdue ones, release first tranches of accepted
     awards, ask projects whose every check-in is in for their final report, and chase late final reports."""
+    with batch(session):  # the pass's e-mails are checked against the outbox together
+        return _sweep(session, today=today, notifier=notifier, remind_days=remind_days, actor=actor)
+
+
+def _sweep(
+    session: Session, *, today: dt.date, notifier: DeliveryNotifier, remind_days: int, actor: str
+) -> CheckInSweep:
     sweep = CheckInSweep()
     milestones = session.scalars(
         select(Milestone)
@@ -245,15 +258,14 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
         .correlate(Award)
         .exists()
     )
-    done = session.scalars(
-        select(Application)
+    done = session.execute(
+        select(Application, Award)
         .join(Award, Award.application_id == Application.id)
         .where(Application.status == S.IN_DELIVERY, Award.milestones.any(), ~unreported)
         .options(*team_loaded())
         .order_by(Application.id)
     ).all()
-    for application in done:
+    for application, award in done:
         change_status(session, application, S.CLOSING, actor=actor, reason="every check-in received")
-        award = session.scalar(select(Award).where(Award.application_id == application.id))
         notifier.final_report_due(session, application, final_report_due_on(award))
-    return [application.id for application in done]
+    return [application.id for application, _ in done]

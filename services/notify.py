@@ -1,6 +1,8 @@
 """Responsible for deciding which e-mails a domain event causes, and queueing them in the outbox.
 
 Every message has a dedupe key naming its cause, so re-running a flow never queues an e-mail twice.
+Inside an outbox `batch` block (notifications.outbox) the messages of a whole pass are checked against
+the outbox together when the block ends; a team's messages always are.
 Each person's choices (notifications.preferences) decide the language and whether a message waits
 for their daily digest (services.digests).
 """
@@ -22,7 +24,7 @@ from models.lifecycle import ApplicationStatus
 from models.people import Person
 from models.review import Assignment, PanelDecision
 from models.status_change import StatusChanged
-from notifications.outbox import enqueue
+from notifications.outbox import Email, batch, enqueue_later
 from notifications.preferences import choices_of
 from services.people import administrators
 from services.project_team import acting_team
@@ -50,22 +52,23 @@ class Notifier:
         Any message of the catalogue can be sent this way, e.g. ``send(session, "sign_in_link", person,
         token_id, sign_in_url=..., expires_minutes=15)``."""
         choices = choices_of(session, recipient.id)
-        enqueue(
-            session,
+        email = Email(
             template=template,
             to_address=recipient.email,
-            dedupe_key=f"{template}:{key}",
             context=self._common(recipient) | context,
+            dedupe_key=f"{template}:{key}",
             language=choices.language,
             for_digest=choices.wants_digest,
         )
+        enqueue_later(session, email)
 
     def to_team(
         self, session: Session, application: Application, template: str, key: str, **context: Any
     ) -> None:
         """`template` to everyone who acts for the project, once each (dedupe key `key:person id`)."""
-        for person in acting_team(session, application):
-            self.send(session, template, person, f"{key}:{person.id}", **context)
+        with batch(session):
+            for person in acting_team(session, application):
+                self.send(session, template, person, f"{key}:{person.id}", **context)
 
     def on_event(self, session: Session, event: object) -> None:
         if not isinstance(event, StatusChanged):
@@ -167,20 +170,23 @@ class Notifier:
 
     def summary_statements(self, session: Session, decisions: list[PanelDecision]) -> None:
         """Each decided application's team is told its summary statement is ready, once per person."""
-        for decision in decisions:
-            if decision.decided_at is None:
-                continue
-            application = decision.application
-            self.to_team(
-                session,
-                application,
-                "summary_statement",
-                str(application.id),
-                project_title=application.title,
-                reference=application.reference,
-                statement=decision.summary_statement,
-                statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
-            )
+        with batch(session):
+            for decision in decisions:
+                if decision.decided_at is not None:
+                    self._summary_statement(session, decision)
+
+    def _summary_statement(self, session: Session, decision: PanelDecision) -> None:
+        application = decision.application
+        self.to_team(
+            session,
+            application,
+            "summary_statement",
+            str(application.id),
+            project_title=application.title,
+            reference=application.reference,
+            statement=decision.summary_statement,
+            statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
+        )
 
     def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
         application = milestone.award.application
@@ -253,9 +259,7 @@ class Notifier:
             "report_url": f"{self.public_url}/applications/{application.reference}/final-report",
         }
         if today <= due_on:
-            for person in acting_team(session, application):
-                key = f"{application.id}:{person.id}"
-                self.send(session, "final_report_reminder", person, key, **details)
+            self.to_team(session, application, "final_report_reminder", str(application.id), **details)
             return
         for admin in administrators(session):
             days = (today - due_on).days

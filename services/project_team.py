@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.applications import Application, CoLead
@@ -31,10 +31,16 @@ class ProjectAccess:
     may_act: bool
 
 
-def _accepted_access(session: Session, application_id: int) -> dict[int, Access]:
+def _accepted_access(session: Session, application: Application) -> dict[int, Access]:
+    if "access_grants" not in inspect(application).unloaded:  # loaded for a batch (team_loaded)
+        return {
+            grant.person_id: grant.access
+            for grant in application.access_grants
+            if grant.accepted_at is not None
+        }
     rows = session.execute(
         select(ApplicationAccess.person_id, ApplicationAccess.access).where(
-            ApplicationAccess.application_id == application_id, ApplicationAccess.accepted_at.is_not(None)
+            ApplicationAccess.application_id == application.id, ApplicationAccess.accepted_at.is_not(None)
         )
     )
     return {person_id: access for person_id, access in rows}
@@ -44,7 +50,7 @@ def acting_team(session: Session, application: Application) -> list[Person]:
     """Everyone who may act for the project, each once (in the order they joined cogrant)."""
     people = {application.applicant_id: application.applicant}
     people |= {co_lead.person_id: co_lead.person for co_lead in application.co_leads if co_lead.person}
-    granted = _accepted_access(session, application.id)
+    granted = _accepted_access(session, application)
     people |= {pid: session.get(Person, pid) for pid, access in granted.items() if access == Access.EDIT}
     return [people[pid] for pid in sorted(people)]
 
@@ -55,7 +61,7 @@ def access_to_project(session: Session, application: Application, person_id: int
         co_lead.person_id == person_id for co_lead in application.co_leads
     ):
         return Access.EDIT
-    return _accepted_access(session, application.id).get(person_id)
+    return _accepted_access(session, application).get(person_id)
 
 
 def ensure_may_act(session: Session, application: Application, person_id: int, *, doing: str) -> None:
@@ -77,10 +83,16 @@ def project_for(session: Session, person: Person, reference: str) -> ProjectAcce
 
 
 def team_loaded(application: Any = None) -> tuple[Any, ...]:
-    """Loader options for the applicant and co-leads (as people) of applications, at `application` (a
-    relationship to one) or at the top of the query."""
-    team = (Application.applicant, Application.co_leads)
-    if application is None:
-        return (selectinload(team[0]), selectinload(team[1]).selectinload(CoLead.person))
-    loaded = selectinload(application)
-    return (loaded.selectinload(team[0]), loaded.selectinload(team[1]).selectinload(CoLead.person))
+    """Loader options for everyone who acts for applications (the applicant, co-leads as people and
+    co-applicants with their invitations), at `application` (a relationship to one) or at the top of the
+    query, so `acting_team` asks nothing more of the database."""
+    loaded = selectinload(application) if application is not None else None
+
+    def at(relationship: Any) -> Any:
+        return loaded.selectinload(relationship) if loaded is not None else selectinload(relationship)
+
+    return (
+        at(Application.applicant),
+        at(Application.co_leads).selectinload(CoLead.person),
+        at(Application.access_grants).selectinload(ApplicationAccess.person),
+    )

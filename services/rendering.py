@@ -20,7 +20,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache, lru_cache
 from pathlib import Path
@@ -148,3 +148,17 @@ def _stylesheet(css: str) -> Any:
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"documents are self-contained; refusing to fetch {url}")
+
+
+def pdf_futures(htmls: Sequence[str]) -> list[Future[bytes]] | None:
+    """`render_pdf` of each document started at once in the worker processes, as futures, so a caller can
+    store each PDF as soon as it is ready, or render a batch ahead of its turn. None when PDFs are rendered
+    in this process (use `render_pdfs`). A future fails with BrokenProcessPool if a worker dies."""
+    workers = pdf_workers()
+    if workers < 2 or _pool_failed:
+        return None
+    try:
+        pool = _worker_pool(workers)
+        return [pool.submit(render_pdf, html) for html in htmls]
+    except BrokenProcessPool:
+        return None

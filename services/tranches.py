@@ -8,14 +8,15 @@ import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.awards import Award, Payment
 from models.base import utcnow
 from models.enums import PaymentKind, PaymentStatus
 from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
-from services.project_team import ensure_may_act
+from services.project_team import ensure_may_act, team_loaded
 
 S = ApplicationStatus
 # (session, payment) -> queues the tranche_released e-mails; given by the composition root.
@@ -37,8 +38,7 @@ def accept_terms(session: Session, award_id: int, *, person_id: int) -> Award:
     if application.status != S.IN_DELIVERY or award.letter_document_id is None:
         raise DomainError(f"there is no award letter to accept yet for {application.reference}")
     award.terms_accepted_at, award.terms_accepted_by_id = utcnow(), person_id
-    session.flush()
-    return award
+    return award  # saved with the caller's commit (a batch of acceptances in one UPDATE)
 
 
 def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifier) -> Payment:
@@ -53,19 +53,22 @@ def release_tranche(session: Session, payment: Payment, *, notify: TrancheNotifi
         )
     if payment.status != PaymentStatus.SCHEDULED:
         raise DomainError(f"tranche {payment.sequence} is {payment.status}, so it cannot be released")
+    released_at = utcnow()
     claimed = session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
-        .values(status=PaymentStatus.RELEASED, released_at=utcnow())
+        .values(status=PaymentStatus.RELEASED, released_at=released_at)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(payment)
     if not claimed:  # released by another transaction since we read it
+        session.refresh(payment)
         raise DuplicateAction(
             f"tranche {payment.sequence} of {payment.award.application.reference} was already released"
         )
+    # What the UPDATE wrote, without reading the row back.
+    set_committed_value(payment, "status", PaymentStatus.RELEASED)
+    set_committed_value(payment, "released_at", released_at)
     notify(session, payment)
-    session.flush()
     return payment
 
 
@@ -81,6 +84,8 @@ def release_first_tranches(session: Session, *, today: dt.date, notify: TrancheN
             Payment.due_on <= today,
             Award.terms_accepted_at.is_not(None),
         )
+        # the e-mails name the project and go to its team: loaded for all at once
+        .options(selectinload(Payment.award).options(*team_loaded(Award.application)))
         .order_by(Payment.id)
     ).all()
     return [release_tranche(session, payment, notify=notify).id for payment in due]

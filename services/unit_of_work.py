@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.errors import ConcurrentEdit
+from notifications.outbox import batch
 
 EventHandler = Callable[[Session, Any], None]
 
@@ -55,9 +56,10 @@ class UnitOfWork:
 
     def dispatch_events(self) -> None:
         """Hand each event to the handler. Without autoflush, so the rows the handlers add are written
-        together at commit (one batched INSERT) rather than one at a time by each handler's queries."""
+        together at commit (one batched INSERT) rather than one at a time by each handler's queries, and
+        in one outbox batch, so the e-mails of every event are checked against the outbox together."""
         events: list[Any] = self.session.info.setdefault("events", [])
-        with self.session.no_autoflush:
+        with self.session.no_autoflush, batch(self.session):
             while events:
                 event = events.pop(0)
                 if self._on_event is not None:

@@ -4,10 +4,13 @@ cannot act, and their posts change nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import event, func, select
 
 from models import Application, Award, CheckIn, CloseOutReport
 from models.lifecycle import ApplicationStatus
+from services.project_team import acting_team, team_loaded
 from tests.web.conftest import Portal
 from tests.web.projects import funded_project, invited, set_status
 from tests.web.test_project_checkins import GOOD, _milestones
@@ -102,3 +105,26 @@ def test_a_co_lead_who_was_never_invited_sees_and_acts_for_the_project(portal: P
     # The pages' "Back to your project" link goes to the status page, which one access rule opens too.
     status = co_lead.get(f"/applications/{application.id}/status")
     assert status.status_code == 200 and reference in status.text
+
+
+def test_the_team_loaded_for_a_batch_is_the_same_team_without_asking_again(portal: Portal) -> None:
+    reference = funded_project(portal, LEAD)
+    invited(portal, reference, EDITOR, "edit", name="Ed Editor")
+    invited(portal, reference, VIEWER, "view", name="Vic Viewer")
+    by_reference = select(Application).where(Application.reference == reference)
+    with portal.session() as session:
+        one_by_one = [person.email for person in acting_team(session, session.scalars(by_reference).one())]
+    with portal.session() as session:
+        application = session.scalars(by_reference.options(*team_loaded())).one()
+        statements: list[str] = []
+
+        def remember(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        event.listen(session.get_bind(), "before_cursor_execute", remember)
+        try:
+            loaded = [person.email for person in acting_team(session, application)]
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", remember)
+    assert loaded == one_by_one and EDITOR in loaded and VIEWER not in loaded and len(loaded) == 3
+    assert statements == []
