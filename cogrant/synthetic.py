@@ -33,11 +33,11 @@ from models.schemas import (
 )
 from notifications.outbox import batch
 from services.closeout import record_naming_consent, submit_final_report
-from services.intake import create_draft, submit
+from services.intake import create_drafts, submit
 from services.milestones import DeliveryNotifier, approve_check_in, submit_check_in
-from services.people import get_or_create_organisation, get_or_create_person, grant_role
+from services.people import get_or_create_organisation, get_or_create_person, grant_role, remember_stored
 from services.project_team import team_loaded
-from services.review_round import save_review
+from services.review_round import ReviewSave, save_reviews
 from services.tranches import accept_terms
 
 S = ApplicationStatus
@@ -106,17 +106,25 @@ def _round(session: Session, *, applications: int, now: dt.datetime, label: str)
     return funding_round
 
 
+def _reviewer_home(n: int) -> tuple[str, OrganisationKind]:
+    """Where the n-th synthetic reviewer works: even ones (lived experience) in a circle, odd ones at a
+    university."""
+    if n % 2 == 0:
+        return f"Circle {n % 5}", OrganisationKind.CHARITY
+    return f"Reviewer home {n % 7}", OrganisationKind.UNIVERSITY
+
+
 def _reviewers(session: Session, *, count: int, load: int, rng: random.Random) -> list[Person]:
+    remember_stored(
+        session,
+        emails=[f"reviewer{n + 1}@{DOMAIN}" for n in range(count)] + [f"admin@{DOMAIN}"],
+        organisation_names=[_reviewer_home(n)[0] for n in range(count)],
+    )
     people = []
     for n in range(count):
         reviewer_type = ReviewerType.LIVED_EXPERIENCE if n % 2 == 0 else ReviewerType.SCIENTIST
-        organisation = get_or_create_organisation(
-            session,
-            f"Reviewer home {n % 7}" if reviewer_type == ReviewerType.SCIENTIST else f"Circle {n % 5}",
-            kind=OrganisationKind.UNIVERSITY
-            if reviewer_type == ReviewerType.SCIENTIST
-            else OrganisationKind.CHARITY,
-        )
+        home, kind = _reviewer_home(n)
+        organisation = get_or_create_organisation(session, home, kind=kind)
         person = get_or_create_person(
             session, name=f"Reviewer {n + 1}", email=f"reviewer{n + 1}@{DOMAIN}", organisation=organisation
         )
@@ -217,15 +225,19 @@ def seed_round(
     people = _reviewers(session, count=reviewers, load=load, rng=rng)
     admin = get_or_create_person(session, name="Alex Admin", email=f"admin@{DOMAIN}")
     grant_role(session, admin, Role.ADMINISTRATOR)
-    ids = []
-    for n in range(applications):
-        applicant = get_or_create_person(
-            session, name=f"Applicant {n + 1}", email=f"applicant{n + 1}@{DOMAIN}"
-        )
-        form = application_form(n, rng, eligible=n % 8 != 7)
-        application = create_draft(session, funding_round=funding_round, applicant=applicant, form=form)
-        submit(session, application, actor=f"person:{applicant.id}")
-        ids.append(application.id)
+    forms = [application_form(n, rng, eligible=n % 8 != 7) for n in range(applications)]
+    emails = [f"applicant{n + 1}@{DOMAIN}" for n in range(applications)]
+    remember_stored(session, emails=emails)
+    applicants = [
+        get_or_create_person(session, name=f"Applicant {n + 1}", email=email)
+        for n, email in enumerate(emails)
+    ]
+    drafts = create_drafts(
+        session, funding_round=funding_round, drafts=list(zip(applicants, forms, strict=True))
+    )
+    for application in drafts:
+        submit(session, application, actor=f"person:{application.applicant_id}")
+    ids = [application.id for application in drafts]
     session.flush()
     return SyntheticRound(funding_round.id, admin.id, people[0].id, people[1].id, ids)
 
@@ -239,7 +251,7 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
         .options(selectinload(Assignment.review), selectinload(Assignment.application))
         .order_by(Assignment.id)
     ).all()
-    done = 0
+    saves = []
     for assignment in assignments:
         if assignment.review is not None and assignment.review.submitted_at is not None:
             continue
@@ -254,9 +266,9 @@ def submit_reviews(session: Session, *, round_id: int, seed: int = 7) -> int:
             nominated_for_discussion=quality >= 7
             and assignment.reviewer_type == ReviewerType.LIVED_EXPERIENCE,
         )
-        save_review(session, assignment.id, review, reviewer_id=assignment.reviewer_id, submit=True)
-        done += 1
-    return done
+        saves.append(ReviewSave(assignment.id, assignment.reviewer_id, review))
+    save_reviews(session, saves, submit=True)
+    return len(saves)
 
 
 def file_check_ins(session: Session, *, round_id: int, due_by: dt.date) -> int:

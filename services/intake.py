@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,7 +18,13 @@ from models.rounds import FundingRound
 from models.schemas import ApplicationForm, CoLeadInput
 from models.status_change import change_status
 from services import eligibility
-from services.people import get_or_create_organisation, get_or_create_person, grant_role
+from services.people import (
+    get_or_create_organisation,
+    get_or_create_person,
+    grant_role,
+    remember_roles,
+    remember_stored,
+)
 
 S = ApplicationStatus
 
@@ -43,6 +49,38 @@ def create_draft(
         existing = find_draft_by_key(session, funding_round=funding_round, submission_key=submission_key)
         if existing is not None:
             return existing
+    application = _draft(session, funding_round, applicant, form, submission_key=submission_key)
+    _give_references(session, [application])
+    return application
+
+
+def create_drafts(
+    session: Session, *, funding_round: FundingRound, drafts: Sequence[tuple[Person, ApplicationForm]]
+) -> list[Application]:
+    """Save many applicants' drafts at once (an import, a synthetic round): the people, organisations
+    and roles they name are looked up together, and the drafts written in one flush."""
+    forms = [form for _, form in drafts]
+    remember_stored(
+        session,
+        emails=[co_lead.email for form in forms for co_lead in form.co_leads if co_lead.email],
+        organisation_names=[form.lead_organisation for form in forms if form.lead_organisation]
+        + [co_lead.organisation for form in forms for co_lead in form.co_leads if co_lead.organisation],
+        roles=[Role.CO_LEAD],
+    )
+    remember_roles(session, [applicant for applicant, _ in drafts], [Role.APPLICANT])
+    applications = [_draft(session, funding_round, applicant, form) for applicant, form in drafts]
+    _give_references(session, applications)
+    return applications
+
+
+def _draft(
+    session: Session,
+    funding_round: FundingRound,
+    applicant: Person,
+    form: ApplicationForm,
+    *,
+    submission_key: str | None = None,
+) -> Application:
     lead = get_or_create_organisation(session, form.lead_organisation) if form.lead_organisation else None
     application = Application(
         round=funding_round,
@@ -62,7 +100,6 @@ def create_draft(
         for line in form.budget
     ]
     session.add(application)
-    _give_reference(session, application, applicant)
     return application
 
 
@@ -85,14 +122,16 @@ def start_draft(
         return existing
     application = Application(round=funding_round, applicant=applicant, submission_key=submission_key)
     session.add(application)
-    _give_reference(session, application, applicant)
+    _give_references(session, [application])
     return application
 
 
-def _give_reference(session: Session, application: Application, applicant: Person) -> None:
+def _give_references(session: Session, applications: list[Application]) -> None:
+    """References are made from the ids, so the new drafts are written first (together, in one flush)."""
     session.flush()
-    application.reference = f"CG-{application.round_id:03d}-{application.id:05d}"
-    grant_role(session, applicant, Role.APPLICANT)
+    for application in applications:
+        application.reference = f"CG-{application.round_id:03d}-{application.id:05d}"
+        grant_role(session, application.applicant, Role.APPLICANT)
 
 
 def build_co_lead(session: Session, co_lead: CoLeadInput) -> CoLead:

@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.lifecycle import ApplicationStatus
 from models.people import Person
 from models.review import Assignment, PanelDecision
+from models.rounds import FundingRound
 from models.status_change import StatusChanged
 from notifications.outbox import Email, batch, enqueue_later
 from notifications.preferences import choices_of
@@ -154,15 +155,31 @@ class Notifier:
         by_reviewer: dict[int, list[Assignment]] = defaultdict(list)
         for assignment in assignments:
             by_reviewer[assignment.reviewer_id].append(assignment)
+        if not by_reviewer:
+            return
+        # Everyone and every round named, each asked for once.
+        reviewers = {
+            person.id: person
+            for person in session.scalars(select(Person).where(Person.id.in_(list(by_reviewer))))
+        }
+        round_names = dict(
+            session.execute(
+                select(Application.id, FundingRound.name)
+                .join(FundingRound, FundingRound.id == Application.round_id)
+                .where(Application.id.in_({tasks[0].application_id for tasks in by_reviewer.values()}))
+            )
+            .tuples()
+            .all()
+        )
         for reviewer_id, tasks in sorted(by_reviewer.items()):
-            reviewer = session.get(Person, reviewer_id)
+            reviewer = reviewers[reviewer_id]
             first = min(task.id for task in tasks)
             self.send(
                 session,
                 "review_assigned",
                 reviewer,
                 f"{reviewer_id}:{first}",
-                round_name=tasks[0].application.round.name,
+                round_name=round_names[tasks[0].application_id],
                 application_count=len(tasks),
                 due_date=min(task.due_at for task in tasks).date(),
                 portal_url=f"{self.public_url}/reviews",

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.applications import Application
 from models.base import utcnow
@@ -17,7 +17,7 @@ from models.people import ReviewerProfile
 from models.review import Assignment, PanelDecision, Review, unwaived_conflict
 from models.rounds import FundingRound
 from models.schemas import PanelInput
-from models.status_change import change_status
+from models.status_change import change_statuses
 from reviewers.scoring import recommend_within_pot
 
 S = ApplicationStatus
@@ -49,6 +49,7 @@ def decide_round(
                 PanelDecision.recommendation.is_(None),
                 Application.status == S.PANEL,
             )
+            .options(selectinload(Application.budget_lines))
             .order_by(Application.id)
         )
         .tuples()
@@ -78,8 +79,8 @@ def decide_round(
         decision.scientist_chair_id = panel.scientist_chair_id
         decision.decided_at = utcnow()
         decision.summary_statement = summary_statement(decision, comments[application.id])
-        if decision.recommendation == Recommendation.DO_NOT_FUND:
-            change_status(session, application, S.NOT_FUNDED, actor=actor, reason="panel recommendation")
+    not_funded = [application for _, application in ranked if application.id not in funded]
+    change_statuses(session, not_funded, S.NOT_FUNDED, actor=actor, reason="panel recommendation")
     session.flush()
     return [application.id for _, application in ranked if application.id in funded]
 
@@ -93,6 +94,7 @@ def _decided(session: Session, funding_round: FundingRound) -> list[tuple[PanelD
                 PanelDecision.round_id == funding_round.id,
                 PanelDecision.recommendation == Recommendation.FUND,
             )
+            .options(selectinload(Application.budget_lines))
         ).tuples()
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from models.awards import Payment
 from models.enums import PaymentKind, PaymentPreference, PaymentStatus
 from models.people import ReviewerProfile
-from services.reviewer_payments import on_benefits_hold, payments_of
+from services.reviewer_payments import on_benefits_hold, payments_by_person
 
 ZERO = Decimal("0")
 
@@ -92,9 +92,10 @@ def reviewers_payments(session: Session, start: tuple[int, int] = (4, 6)) -> lis
         select(Payment.payee_person_id).where(Payment.status == PaymentStatus.HELD)
     ):
         held[person_id] += 1
+    payments = payments_by_person(session, [profile.person_id for profile in profiles])
     rows = [
         ReviewerPayments(
-            profile, tax_year_totals(payments_of(session, profile.person_id), start), held[profile.person_id]
+            profile, tax_year_totals(payments.get(profile.person_id, []), start), held[profile.person_id]
         )
         for profile in profiles
     ]

@@ -19,7 +19,7 @@ from models.people import Person, ReviewerProfile
 from models.review import Assignment, Conflict, PanelDecision, Review, unwaived_conflict
 from models.rounds import FundingRound
 from models.schemas import ReviewDraftInput, ReviewInput
-from models.status_change import change_status
+from models.status_change import change_statuses
 from reviewers.affinity import ReviewerWords, affinity_table, words
 from reviewers.assignment import AssignmentResult, assign_reviewers
 from reviewers.roles import ApplicationSlot, ReviewerSlot
@@ -148,6 +148,16 @@ def _every_panel_full(
     )
 
 
+@dataclass(frozen=True)
+class ReviewSave:
+    """One reviewer's draft or review for one of their review tasks."""
+
+    assignment_id: int
+    reviewer_id: int
+    review: ReviewDraftInput
+    expected_version: int | None = None
+
+
 def save_review(
     session: Session,
     assignment_id: int,
@@ -162,27 +172,69 @@ def save_review(
     `expected_version` is the review's version when the reviewer opened it (0 before the first save); a
     save made from an older copy raises ConcurrentEdit and changes nothing.
     """
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotFound(f"no review task with id {assignment_id}")
-    if assignment.reviewer_id != reviewer_id:
-        raise AccessDenied("this review task belongs to another reviewer")
-    conflict = session.scalar(
-        select(Conflict).where(
-            Conflict.application_id == assignment.application_id, Conflict.reviewer_id == reviewer_id
+    save = ReviewSave(assignment_id, reviewer_id, review, expected_version)
+    return save_reviews(session, [save], submit=submit)[0]
+
+
+def save_reviews(session: Session, saves: list[ReviewSave], *, submit: bool) -> list[Review]:
+    """`save_review` for many review tasks at once (e.g. reviews brought in together): the tasks and
+    their conflicts are read in one go and the reviews written in one flush. Every save is checked
+    before any is written, so the first one refused raises its error and none is changed."""
+    if not saves:
+        return []
+    assignments = {
+        assignment.id: assignment
+        for assignment in session.scalars(
+            select(Assignment)
+            .where(Assignment.id.in_([save.assignment_id for save in saves]))
+            .options(selectinload(Assignment.review), selectinload(Assignment.application))
         )
-    )
+    }
+    conflicts = {
+        (conflict.application_id, conflict.reviewer_id): conflict
+        for conflict in session.scalars(
+            select(Conflict).where(
+                Conflict.application_id.in_({a.application_id for a in assignments.values()})
+            )
+        )
+    }
+    checked = []
+    for save in saves:
+        assignment = assignments.get(save.assignment_id)
+        if assignment is None:
+            raise NotFound(f"no review task with id {save.assignment_id}")
+        conflict = conflicts.get((assignment.application_id, save.reviewer_id))
+        checked.append((assignment, _checked_review(assignment, save, conflict, submit=submit)))
+    records = [_write_review(assignment, review, submit=submit) for assignment, review in checked]
+    session.add_all(records)
+    try:
+        session.flush()
+    except StaleDataError as stale:  # another transaction saved it between our read and our write
+        raise ConcurrentEdit("this review was saved somewhere else at the same moment") from stale
+    return records
+
+
+def _checked_review(
+    assignment: Assignment, save: ReviewSave, conflict: Conflict | None, *, submit: bool
+) -> ReviewDraftInput:
+    """The review to write, once this reviewer may save it now; a domain error otherwise."""
+    if assignment.reviewer_id != save.reviewer_id:
+        raise AccessDenied("this review task belongs to another reviewer")
     if conflict is not None and not conflict.waived:
         raise AccessDenied("you have a conflict of interest with this application")
     if assignment.application.status != S.IN_REVIEW:
         raise DomainError("reviews can only be changed while the application is in review")
-    record = assignment.review or Review(assignment=assignment)
-    if record.status == ReviewStatus.SUBMITTED:
+    record = assignment.review
+    if record is not None and record.status == ReviewStatus.SUBMITTED:
         raise DomainError("this review was already submitted and can no longer be changed")
-    if expected_version is not None and expected_version != (record.version or 0):
+    if save.expected_version is not None and save.expected_version != ((record and record.version) or 0):
         raise ConcurrentEdit("this review was saved somewhere else after you opened it")
-    if submit:
-        review = ReviewInput.model_validate(review.model_dump())  # a draft may be partial; a review may not
+    # A draft may be partial; a review may not.
+    return ReviewInput.model_validate(save.review.model_dump()) if submit else save.review
+
+
+def _write_review(assignment: Assignment, review: ReviewDraftInput, *, submit: bool) -> Review:
+    record = assignment.review or Review(assignment=assignment)
     record.scores = {key: value for key, value in review.scores.items()}
     record.overall = review.overall
     record.comment_for_applicant = review.comment_for_applicant
@@ -191,11 +243,6 @@ def save_review(
     record.nomination_reason = review.nomination_reason if review.nominated_for_discussion else ""
     if submit:
         record.status, record.submitted_at = ReviewStatus.SUBMITTED, utcnow()
-    session.add(record)
-    try:
-        session.flush()
-    except StaleDataError as stale:  # another transaction saved it between our read and our write
-        raise ConcurrentEdit("this review was saved somewhere else at the same moment") from stale
     return record
 
 
@@ -243,11 +290,21 @@ def move_reviewed_to_panel(
         .order_by(Application.id)
     ).all()
     makeup = funding_round.panel_makeup()
-    for application in in_review:
-        score = scores.get(application.id)
-        if score is None or any(score.counts.get(kind, 0) < need for kind, need in makeup.items()):
-            continue
-        decision = session.scalar(select(PanelDecision).where(PanelDecision.application_id == application.id))
+    complete = [
+        application
+        for application in in_review
+        if application.id in scores
+        and all(scores[application.id].counts.get(kind, 0) >= need for kind, need in makeup.items())
+    ]
+    decisions = {
+        decision.application_id: decision
+        for decision in session.scalars(
+            select(PanelDecision).where(PanelDecision.application_id.in_([a.id for a in complete]))
+        )
+    }
+    for application in complete:
+        score = scores[application.id]
+        decision = decisions.get(application.id)
         if decision is None:
             decision = PanelDecision(application_id=application.id, round_id=funding_round.id)
             session.add(decision)
@@ -256,7 +313,7 @@ def move_reviewed_to_panel(
         decision.community_mean = score.community_mean
         decision.preliminary_score = score.final_score
         decision.flags = list(score.flags)
-        change_status(session, application, S.PANEL, actor=actor, reason="every review is in")
+    change_statuses(session, complete, S.PANEL, actor=actor, reason="every review is in")
     session.flush()
     at_panel = session.scalars(select(PanelDecision).where(PanelDecision.round_id == funding_round.id)).all()
     scored = [scores[d.application_id] for d in at_panel if d.application_id in scores]

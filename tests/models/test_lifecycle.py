@@ -7,7 +7,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -35,7 +35,7 @@ from models.enums import (
 )
 from models.errors import GuardFailed, IllegalTransition
 from models.lifecycle import STATUSES, TERMINAL_STATUSES, TRANSITIONS, ApplicationStatus
-from models.status_change import GUARDS, StatusChanged, change_status
+from models.status_change import GUARDS, StatusChanged, change_status, change_statuses
 from tests.support.factories import make_application, make_reviewer
 
 S = ApplicationStatus
@@ -179,6 +179,83 @@ def test_in_review_to_panel_counts_reviews_of_each_type(session: Session) -> Non
         change_status(session, application, S.PANEL, actor="system")
     assert "0 of 2 lived experience reviews submitted" in str(error.value)
     assert "0 of 2 scientist reviews submitted" in str(error.value)
+
+
+GUARDED = [(a, b) for a, b in ALLOWED if (a, b) in GUARDS and a != S.DRAFT]
+
+
+def _statements(session: Session) -> list[str]:
+    """The SQL the session's connection runs from now on (to show a guard asks once per batch)."""
+    seen: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), GUARDED, ids=lambda s: str(s))
+def test_a_batch_asks_each_guard_once_and_audits_each_in_order(
+    session: Session, from_status, to_status
+) -> None:
+    funding_round = make_application(session).round
+    applications = [
+        make_application(session, status=from_status, funding_round=funding_round) for _ in range(3)
+    ]
+    for application in applications:
+        satisfy_guards(session, application, to_status)
+    one = make_application(session, status=from_status, funding_round=funding_round)
+    satisfy_guards(session, one, to_status)
+    session.flush()
+    alone = _statements(session)
+    change_status(session, one, to_status, actor="test", reason="next step")
+    asked_for_one = len(alone)
+    session.flush()
+    together = _statements(session)
+    entries = change_statuses(session, applications, to_status, actor="admin:alex", reason="next step")
+    assert len(together) == asked_for_one  # the same queries for three applications as for one
+    session.flush()
+    assert [a.status for a in applications] == [to_status] * 3
+    assert [(e.entity_id, e.from_status, e.to_status, e.actor) for e in entries] == [
+        (a.id, from_status, to_status, "admin:alex") for a in applications
+    ]
+    assert [_audit_rows(session, a) for a in applications] == [[e] for e in entries]
+    assert session.info["events"][-3:] == [
+        StatusChanged(a.id, from_status, to_status, "admin:alex", "next step") for a in applications
+    ]
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), GUARDED, ids=lambda s: str(s))
+def test_a_batch_with_one_refused_changes_none_and_names_the_first_refused(
+    session: Session, from_status, to_status
+) -> None:
+    funding_round = make_application(session).round
+    ready, stuck, also_stuck = (
+        make_application(session, status=from_status, funding_round=funding_round) for _ in range(3)
+    )
+    satisfy_guards(session, ready, to_status)
+    with pytest.raises(GuardFailed) as batch_error:
+        change_statuses(session, [ready, stuck, also_stuck], to_status, actor="test", reason="next step")
+    with pytest.raises(GuardFailed) as alone_error:
+        change_status(session, stuck, to_status, actor="test", reason="next step")
+    assert str(batch_error.value) == str(alone_error.value)
+    assert stuck.reference in str(batch_error.value)
+    assert [a.status for a in (ready, stuck, also_stuck)] == [from_status] * 3
+    assert [_audit_rows(session, a) for a in (ready, stuck, also_stuck)] == [[], [], []]
+
+
+def test_a_batch_refuses_an_illegal_change_before_a_later_guard(session: Session) -> None:
+    funding_round = make_application(session).round
+    guarded = make_application(session, status=S.IN_REVIEW, funding_round=funding_round)
+    closed = make_application(session, status=S.CLOSED, funding_round=funding_round)
+    with pytest.raises(IllegalTransition, match=closed.reference):
+        change_statuses(session, [closed, guarded], S.PANEL, actor="test")
+    with pytest.raises(GuardFailed, match=guarded.reference):
+        change_statuses(session, [guarded, closed], S.PANEL, actor="test")
+
+
+def test_a_batch_names_each_application_once(session: Session) -> None:
+    application = make_application(session, status=S.SUBMITTED)
+    with pytest.raises(ValueError, match="only once"):
+        change_statuses(session, [application, application], S.SCREENING, actor="test")
+    assert application.status == S.SUBMITTED
 
 
 def test_every_status_has_labels_and_every_terminal_status_is_reachable() -> None:

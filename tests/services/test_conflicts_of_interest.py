@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from models import OutboxMessage
 from models.base import utcnow
-from models.enums import CollaborationKind, ReviewerType, ReviewStatus, Role
-from models.errors import DomainError
+from models.enums import CollaborationKind, ConflictSource, ReviewerType, ReviewStatus, Role
+from models.errors import AccessDenied, DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.people import Person
 from models.review import Assignment, Conflict, PanelDecision, Review
@@ -25,7 +25,14 @@ from services.conflict_waivers import audit_trail, remove_waiver, waive_conflict
 from services.notify import Notifier
 from services.people import grant_role
 from services.review_confirmation import submit_with_confirmation
-from services.review_round import assign_round, move_reviewed_to_panel, save_review, score_round
+from services.review_round import (
+    ReviewSave,
+    assign_round,
+    move_reviewed_to_panel,
+    save_review,
+    save_reviews,
+    score_round,
+)
 from services.review_tasks import declare_conflict
 from tests.support.factories import make_application, make_person, make_reviewer, make_round
 
@@ -269,3 +276,37 @@ def test_an_administrator_can_pin_a_replacement_for_a_conflicted_reviewer(sessio
         pin_reviewer(
             session, funding_round, application_id=application.id, reviewer_id=other.id, now=utcnow()
         )
+
+
+def test_reviews_saved_together_are_checked_like_one_and_a_conflicted_one_stops_them_all(
+    session: Session,
+) -> None:
+    funding_round, application, _ = _round(session)
+    assign_round(session, funding_round, now=utcnow(), actor="test")
+    first, second, *rest = sorted(_panel(session, application.id).values(), key=lambda a: a.id)
+    session.add(
+        Conflict(
+            application_id=application.id,
+            reviewer_id=second.reviewer_id,
+            source=ConflictSource.DECLARED,
+            reason="A friend",
+        )
+    )
+    session.flush()
+    saves = [ReviewSave(a.id, a.reviewer_id, REVIEW) for a in (first, second, *rest)]
+    with pytest.raises(AccessDenied, match="conflict of interest"):
+        save_reviews(session, saves, submit=True)
+    assert session.scalars(select(Review)).all() == []  # checked before any is written
+    with pytest.raises(AccessDenied, match="another reviewer"):
+        save_reviews(session, [ReviewSave(first.id, second.reviewer_id, REVIEW)], submit=True)
+    with pytest.raises(NotFound, match="no review task with id 0"):
+        save_reviews(
+            session, [ReviewSave(first.id, first.reviewer_id, REVIEW), ReviewSave(0, 1, REVIEW)], submit=True
+        )
+
+    records = save_reviews(session, [s for s in saves if s.assignment_id != second.id], submit=True)
+    assert [(r.assignment_id, r.status, r.overall) for r in records] == [
+        (a.id, ReviewStatus.SUBMITTED, 3) for a in (first, *rest)
+    ]
+    with pytest.raises(DomainError, match="already submitted"):
+        save_reviews(session, saves[:1], submit=False)
