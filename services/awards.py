@@ -18,7 +18,7 @@ from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.review import PanelDecision
 from models.schemas import AwardDecisionInput, AwardSlateInput
-from models.status_change import change_status
+from models.status_change import change_status, change_statuses
 from services.budget_checks import approval_problems, pot_left
 from services.documents import RenderedPage, store_pages
 from services.project_team import team_loaded
@@ -90,14 +90,17 @@ def decide_award(session: Session, award_id: int, decision: AwardDecisionInput, 
     award = session.get(Award, award_id)
     if award is None:
         raise NotFound(f"no award with id {award_id}")
-    _decide(session, award, decision, actor=actor, left_in_pot=None)
+    target, reason = _decide(session, award, decision, actor=actor, left_in_pot=None)
+    change_status(session, award.application, target, actor=actor, reason=reason)
+    session.flush()
     return award
 
 
 def _decide(
     session: Session, award: Award, decision: AwardDecisionInput, *, actor: str, left_in_pot: Decimal | None
-) -> None:
-    """`left_in_pot` beside every other award, or None to ask the database."""
+) -> tuple[ApplicationStatus, str]:
+    """Record the decision on the award; the application's new status and why, for the caller to move it.
+    `left_in_pot` beside every other award, or None to ask the database."""
     application = award.application
     if award.status != AwardStatus.AWAITING_APPROVAL:
         when = f" on {award.decided_at:%-d %B %Y}" if award.decided_at else ""
@@ -121,9 +124,7 @@ def _decide(
     award.status = AwardStatus.APPROVED if decision.approve else AwardStatus.DECLINED
     award.decided_by, award.decided_at = actor, utcnow()
     award.conditions, award.decision_note = decision.conditions, decision.note
-    target = S.AWARDED if decision.approve else S.NOT_FUNDED
-    change_status(session, application, target, actor=actor, reason=decision.note or str(award.status))
-    session.flush()
+    return (S.AWARDED if decision.approve else S.NOT_FUNDED), decision.note or str(award.status)
 
 
 def decide_slate(
@@ -153,6 +154,7 @@ def decide_slate(
         and (award.application.reference in slate.decline or slate.approve_the_rest)
     ]
     left_in_pot = _pots_left(session, to_decide)
+    moves: dict[tuple[ApplicationStatus, str], list[Application]] = {}
     for award in to_decide:
         reference = award.application.reference
         decision = AwardDecisionInput(
@@ -163,10 +165,14 @@ def decide_slate(
             community_partner_amount=slate.community_partner_amounts.get(reference),
         )
         round_id = award.application.round_id
-        _decide(session, award, decision, actor=actor, left_in_pot=left_in_pot[round_id])
+        move = _decide(session, award, decision, actor=actor, left_in_pot=left_in_pot[round_id])
+        moves.setdefault(move, []).append(award.application)
         if decision.approve:
             left_in_pot[round_id] -= award.amount
         counts["approved" if decision.approve else "declined"] += 1
+    for (target, reason), applications in moves.items():  # every award checked before any status moves
+        change_statuses(session, applications, target, actor=actor, reason=reason)
+    session.flush()
     counts["left"] = len(awards) - len(to_decide)
     return counts
 
@@ -265,11 +271,8 @@ def set_up_awards(
             html, pdf = letters[award.id]
             award.letter_document_id, award.letter_pdf_document_id = html.id, pdf.id
     session.flush()
-    for award in awards:
-        if award.application.status == S.AWARDED:
-            change_status(
-                session, award.application, S.IN_DELIVERY, actor=actor, reason="award letter and payments set"
-            )
+    starting = [award.application for award in awards if award.application.status == S.AWARDED]
+    change_statuses(session, starting, S.IN_DELIVERY, actor=actor, reason="award letter and payments set")
 
 
 def letters_to_come(session: Session, awards: list[Award], *, start: dt.date) -> list[str]:

@@ -16,7 +16,7 @@ from models.enums import DocumentPurpose
 from models.errors import DomainError, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import FinalReportInput
-from models.status_change import change_status
+from models.status_change import change_statuses
 from reports.celebration import celebration_html, celebration_views
 from services.documents import RenderedPage, store_pages
 from services.project_team import ensure_may_act, team_loaded
@@ -151,12 +151,6 @@ def publish_celebrations(
     for report, (html, pdf) in zip(to_make, stored, strict=True):
         report.celebration_document_id, report.celebration_pdf_document_id = html.id, pdf.id
     session.flush()
-    keys = []
-    for application_id in application_ids:
-        report = reports[application_id]
-        if report.application.status == S.CLOSING:
-            change_status(
-                session, report.application, S.CLOSED, actor=actor, reason="celebration report shared"
-            )
-        keys.append(session.get(Document, report.celebration_document_id).key)
-    return keys
+    closing = [reports[i].application for i in application_ids if reports[i].application.status == S.CLOSING]
+    change_statuses(session, closing, S.CLOSED, actor=actor, reason="celebration report shared")
+    return [session.get(Document, reports[i].celebration_document_id).key for i in application_ids]

@@ -20,7 +20,7 @@ from models.enums import DocumentPurpose, MilestoneProgress, PaymentStatus
 from models.errors import DomainError, DuplicateAction, NotFound
 from models.lifecycle import ApplicationStatus
 from models.schemas import CheckInInput
-from models.status_change import change_status
+from models.status_change import change_statuses
 from notifications.outbox import batch
 from services.closeout import final_report_due_on
 from services.documents import NewDocument, store_documents
@@ -265,7 +265,13 @@ def start_closing_when_done(session: Session, *, actor: str, notifier: DeliveryN
         .options(*team_loaded())
         .order_by(Application.id)
     ).all()
+    change_statuses(
+        session,
+        [application for application, _ in done],
+        S.CLOSING,
+        actor=actor,
+        reason="every check-in received",
+    )
     for application, award in done:
-        change_status(session, application, S.CLOSING, actor=actor, reason="every check-in received")
         notifier.final_report_due(session, application, final_report_due_on(award))
     return [application.id for application, _ in done]
