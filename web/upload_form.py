@@ -9,7 +9,7 @@ hop to a thread for each 64 KB written, then the store would read it back.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from tempfile import SpooledTemporaryFile
 from typing import Annotated
@@ -24,6 +24,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import parse_options_header
 
 from storage.s3 import SINGLE_PUT_LIMIT
+from web.forms import text_values
 from web.portal import MAX_FIELD_BYTES, MAX_FIELDS, check_csrf, check_declared_size, portal_of
 
 IN_MEMORY_BYTES = SINGLE_PUT_LIMIT
@@ -164,12 +165,14 @@ async def read_upload_form(request: Request, *, file_field: str) -> UploadForm:
         check_csrf(request, posted_token(request, reader.fields))
     else:
         reader.file.file.seek(0)
+    request.state.typed_values = text_values(reader.fields)  # for error pages that give back what was typed
     return UploadForm(fields=reader.fields, file=reader.file)
 
 
 def _checked_text(request: Request, form: FormData) -> dict[str, str]:
     fields = {name: value for name, value in form.items() if isinstance(value, str)}
     check_csrf(request, posted_token(request, fields))
+    request.state.typed_values = text_values(fields)
     return fields
 
 
@@ -186,13 +189,18 @@ def _close(reader: _Reader) -> None:
         reader.file.file.close()
 
 
-async def posted_document(request: Request) -> AsyncIterator[UploadForm]:
-    """The documents page's form (file field `document`); the file is closed after the response."""
-    upload = await read_upload_form(request, file_field="document")
-    try:
-        yield upload
-    finally:
-        upload.close()
+def posted_upload(file_field: str) -> Callable[[Request], AsyncIterator[UploadForm]]:
+    """A dependency reading an upload page's form (file field `file_field`); the file is closed after
+    the response."""
+
+    async def posted(request: Request) -> AsyncIterator[UploadForm]:
+        upload = await read_upload_form(request, file_field=file_field)
+        try:
+            yield upload
+        finally:
+            upload.close()
+
+    return posted
 
 
-PostedDocument = Annotated[UploadForm, Depends(posted_document)]
+PostedDocument = Annotated[UploadForm, Depends(posted_upload("document"))]
