@@ -93,11 +93,7 @@ def main() -> None:
             )
             try:
                 cpu = process_cpu.probe(
-                    {
-                        "portal": server.pid,
-                        "s3": process_cpu.child_named(os.getpid(), "weed"),
-                        "database": process_cpu.child_named(os.getpid(), "postgres"),
-                    }
+                    {"portal": server.pid, "s3": process_cpu.child_named(os.getpid(), "weed")}
                 )
                 burst = Burst(
                     app, url=f"http://127.0.0.1:{port}", clients=args.clients, document=document, cpu=cpu
