@@ -51,6 +51,7 @@ def main() -> None:
     args = parser.parse_args()
 
     Burst = _beside_this_script("intake_burst").Burst
+    process_cpu = _beside_this_script("process_cpu")
 
     from cogrant.composition import build_app
     from cogrant.config import load_settings
@@ -91,7 +92,12 @@ def main() -> None:
                 env=environment,
             )
             try:
-                burst = Burst(app, url=f"http://127.0.0.1:{port}", clients=args.clients, document=document)
+                cpu = process_cpu.probe(
+                    {"portal": server.pid, "s3": process_cpu.child_named(os.getpid(), "weed")}
+                )
+                burst = Burst(
+                    app, url=f"http://127.0.0.1:{port}", clients=args.clients, document=document, cpu=cpu
+                )
                 burst.wait_until_up()
                 for repeat in range(args.repeats):
                     runs.append(burst.run(args.submissions, run=repeat))
@@ -117,6 +123,8 @@ def main() -> None:
                 "submissions_per_second": median("submissions_per_second"),
                 "raw_boto3_uploads_per_second": median("raw_uploads_per_second"),
                 "throughput_share_of_raw": median("throughput_share_of_raw"),
+                **{key: median(key) for key in runs[0] if "_cpu_ms_" in key},
+                "load_average_1min": round(os.getloadavg()[0], 2),
                 "found_in_database": min(run["found_in_database"] for run in runs),
                 "found_in_s3": min(run["found_in_s3"] for run in runs),
             }

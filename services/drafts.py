@@ -2,10 +2,18 @@
 
 Each page saves only its own fields, so nothing already saved is lost when another page is rejected.
 Only drafts change; once sent, an application is read-only to its applicants.
+
+A writing page carries `page_version`, a token of the answers it showed as saved. A save whose token no
+longer matches (an older browser tab, a co-applicant who saved the page since) and that would change
+what is saved now is refused (`answers_saved_since`), so it never overwrites answers the person has not
+seen. The token is of that page's answers only: saving the summary in one tab does not hold up the
+proposal in another.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -42,6 +50,38 @@ class Problem:
 def require_draft(application: Application) -> None:
     if application.status != ApplicationStatus.DRAFT:
         raise NotADraft("This application has been sent, so it can no longer be changed.")
+
+
+def page_answers(application: Application, page: str) -> dict[str, str]:
+    """What a writing page ("summary", "proposal" or "coproduction") holds as saved, as text."""
+    if page == "summary":
+        return {"title": application.title, "summary": application.summary}
+    if page == "proposal":
+        lead = application.lead_organisation.name if application.lead_organisation else ""
+        sections = {key: str((application.sections or {}).get(key, "")) for key in PROPOSAL_SECTIONS}
+        return {"lead_organisation": lead, "duration_months": str(application.duration_months)} | sections
+    if page == "coproduction":
+        answers = application.coproduction_answers or {}
+        return {key: str(answers.get(key, "")) for key in COPRODUCTION_QUESTIONS}
+    raise ValueError(f"no writing page {page!r}")
+
+
+def page_version(application: Application, page: str) -> str:
+    """A short token of the page's saved answers: it changes exactly when different answers are saved."""
+    canonical = json.dumps(page_answers(application, page), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def answers_saved_since(
+    application: Application, page: str, *, seen: str, typed: dict[str, str]
+) -> dict[str, str]:
+    """The saved answers a save from a copy of the page with version `seen` would overwrite without the
+    person having seen them: empty when `seen` is current, or when what was typed matches what is saved.
+    A missing or altered version counts as old."""
+    if seen == page_version(application, page):
+        return {}
+    saved = page_answers(application, page)
+    return {name: answer for name, answer in saved.items() if answer.strip() != typed.get(name, "").strip()}
 
 
 def save_summary(application: Application, page: SummaryPage) -> None:

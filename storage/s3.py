@@ -250,11 +250,14 @@ def _client_config(
     """SigV4 always; path-style for self-hosted endpoints; checksums only where we ask for them.
 
     botocore's default ("when_supported") adds CRC32 trailers in aws-chunked bodies to every upload,
-    which several S3-compatible servers reject; we send explicit SHA-256 checksums instead.
+    which several S3-compatible servers reject; we send explicit SHA-256 checksums instead. Over plain
+    HTTP botocore would also hash every body again to sign it (and the server again to check that); the
+    signature covers our x-amz-checksum-sha256 header, which the server checks against the body, so the
+    body is signed once, through its checksum (as botocore itself does over TLS).
     """
     return Config(
         signature_version="s3v4",
-        s3={"addressing_style": "path" if path_style else "auto"},
+        s3={"addressing_style": "path" if path_style else "auto", "payload_signing_enabled": False},
         retries={"max_attempts": max_attempts, "mode": "standard"},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

@@ -64,6 +64,7 @@ def install_error_pages(app: FastAPI) -> None:
             answers=typed_answers(typed_values(request)),
             back_to=_page_to_reopen(request),
             send_to=request.url.path,
+            send_with=getattr(request.state, "send_again_with", {}),
         )
 
     @app.exception_handler(DomainError)

@@ -5,10 +5,11 @@ What the person typed is handed back to the page as `values`, so nothing is lost
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -19,13 +20,10 @@ class FormRejected(Exception):
         self.values = values
 
 
-def text_values(form: FormData) -> dict[str, str]:
+def text_values(form: FormData | Mapping[str, str]) -> dict[str, str]:
     """Every posted text field (stripped), without the CSRF token or files."""
-    return {
-        name: value.strip()
-        for name, value in form.multi_items()
-        if isinstance(value, str) and name != "csrf_token"
-    }
+    items = form.multi_items() if isinstance(form, FormData) else form.items()
+    return {name: value.strip() for name, value in items if isinstance(value, str) and name != "csrf_token"}
 
 
 def plain_message(problem: dict[str, Any]) -> str:
@@ -72,8 +70,3 @@ def text_values_of(values: dict[str, Any]) -> dict[str, str]:
 def non_empty(values: dict[str, str]) -> dict[str, str]:
     """Leave out blank answers, so optional fields take their defaults and required ones say 'missing'."""
     return {name: value for name, value in values.items() if value != ""}
-
-
-def uploaded_file(form: FormData, name: str) -> UploadFile | None:
-    value = form.get(name)
-    return value if isinstance(value, UploadFile) and value.filename else None

@@ -1,18 +1,21 @@
 """Responsible for reading an upload form straight off the request body, without a temporary file.
 
 The body is parsed as it arrives. The CSRF token is checked when the file part begins, so no byte of a
-forged upload is kept. The file's bytes go to memory while they fit one S3 PUT (`IN_MEMORY_BYTES`) and
-spill to a temporary file only past that; bytes past the upload limit are counted, not kept, so the
-page can say the file is too big. Starlette's own parser would spool every file over 1 MB to disk and
-hop to a thread for each 64 KB written, then the store would read it back.
+forged upload is kept. The file's bytes stay in memory, as the pieces they arrived in, while they fit
+one S3 PUT (`IN_MEMORY_BYTES`), and are joined once at the end; past that they spill to a temporary
+file. Bytes past the upload limit are counted, not kept, so the page can say the file is too big.
+Starlette's own parser would spool every file over 1 MB to disk and hop to a thread for each 64 KB
+written, then the store would read it back; growing one in-memory file piece by piece instead copied
+the whole file again at every resize, on the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import io
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from tempfile import SpooledTemporaryFile
-from typing import Annotated
+from tempfile import TemporaryFile
+from typing import Annotated, BinaryIO
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -24,19 +27,16 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import parse_options_header
 
 from storage.s3 import SINGLE_PUT_LIMIT
+from web.forms import text_values
 from web.portal import MAX_FIELD_BYTES, MAX_FIELDS, check_csrf, check_declared_size, portal_of
 
 IN_MEMORY_BYTES = SINGLE_PUT_LIMIT
 
 
-def _spool() -> SpooledTemporaryFile[bytes]:
-    return SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # closed by UploadForm.close
-
-
 @dataclass
 class UploadedFile:
     filename: str
-    file: SpooledTemporaryFile[bytes] = field(default_factory=lambda: _spool())
+    file: BinaryIO = field(default_factory=io.BytesIO)  # the kept bytes, once the form is read
     size: int = 0  # every byte sent, including any past the limit that were not kept
 
 
@@ -60,6 +60,8 @@ class _Reader:
         self.fields: dict[str, str] = {}
         self.file: UploadedFile | None = None
         self.pending: list[bytes] = []
+        self.pending_bytes = 0
+        self.disk: BinaryIO | None = None  # a temporary file, once the kept bytes outgrow memory
         self._headers: dict[bytes, bytes] = {}
         self._header_name = self._header_value = b""
         self._part_name: str | None = None
@@ -120,22 +122,41 @@ class _Reader:
         self.file.size += end - start
         if kept:
             self.pending.append(data[start : start + kept])
+            self.pending_bytes += kept
 
     def _part_end(self) -> None:
         if not self._part_is_file and self._part_name is not None:
             self.fields[self._part_name] = self._data.decode("utf-8", "replace")
 
     async def write_pending(self) -> None:
-        """Move waiting file bytes into the file: directly in memory, in a thread once it is on disk."""
-        if self.file is None or not self.pending:
+        """Keep waiting file bytes in memory while they fit; past that, write them to disk in a thread."""
+        if self.file is None:
             self.pending.clear()
-            return
-        data, target = b"".join(self.pending), self.file.file
+        elif self.disk is not None or self.pending_bytes > IN_MEMORY_BYTES:
+            await anyio.to_thread.run_sync(self._to_disk)
+
+    def _to_disk(self) -> None:
+        if self.disk is None:
+            self.disk = TemporaryFile()  # noqa: SIM115 - closed with the form (UploadForm.close)
+        self.disk.write(b"".join(self.pending))
         self.pending.clear()
-        if target._rolled or target.tell() + len(data) > IN_MEMORY_BYTES:  # type: ignore[attr-defined]
-            await anyio.to_thread.run_sync(target.write, data)
+
+    async def finish(self) -> None:
+        """Hand the kept bytes to the file: joined once in memory, or the rest written to disk."""
+        if self.file is None:
+            return
+        if self.disk is None:
+            self.file.file = io.BytesIO(b"".join(self.pending))  # shares the joined bytes, no copy
         else:
-            target.write(data)
+            await anyio.to_thread.run_sync(self._to_disk)
+            self.file.file = self.disk
+            self.disk.seek(0)
+        self.pending.clear()
+
+    def close(self) -> None:
+        for stream in (self.disk, self.file.file if self.file is not None else None):
+            if stream is not None:
+                stream.close()
 
 
 async def read_upload_form(request: Request, *, file_field: str) -> UploadForm:
@@ -153,23 +174,24 @@ async def read_upload_form(request: Request, *, file_field: str) -> UploadForm:
             parser.write(chunk)
             await reader.write_pending()
         parser.finalize()
+        await reader.finish()
     except (FormParserError, MultiPartException) as error:
-        _close(reader)
+        reader.close()
         message = str(error) if isinstance(error, MultiPartException) else "Invalid multipart data."
         raise HTTPException(status_code=400, detail=message) from error
     except BaseException:
-        _close(reader)
+        reader.close()
         raise
     if reader.file is None:
         check_csrf(request, posted_token(request, reader.fields))
-    else:
-        reader.file.file.seek(0)
+    request.state.typed_values = text_values(reader.fields)  # for error pages that give back what was typed
     return UploadForm(fields=reader.fields, file=reader.file)
 
 
 def _checked_text(request: Request, form: FormData) -> dict[str, str]:
     fields = {name: value for name, value in form.items() if isinstance(value, str)}
     check_csrf(request, posted_token(request, fields))
+    request.state.typed_values = text_values(fields)
     return fields
 
 
@@ -181,18 +203,18 @@ def posted_token(request: Request, fields: dict[str, str]) -> str | None:
     return token or next((header for header in headers if header), None)
 
 
-def _close(reader: _Reader) -> None:
-    if reader.file is not None:
-        reader.file.file.close()
+def posted_upload(file_field: str) -> Callable[[Request], AsyncIterator[UploadForm]]:
+    """A dependency reading an upload page's form (file field `file_field`); the file is closed after
+    the response."""
+
+    async def posted(request: Request) -> AsyncIterator[UploadForm]:
+        upload = await read_upload_form(request, file_field=file_field)
+        try:
+            yield upload
+        finally:
+            upload.close()
+
+    return posted
 
 
-async def posted_document(request: Request) -> AsyncIterator[UploadForm]:
-    """The documents page's form (file field `document`); the file is closed after the response."""
-    upload = await read_upload_form(request, file_field="document")
-    try:
-        yield upload
-    finally:
-        upload.close()
-
-
-PostedDocument = Annotated[UploadForm, Depends(posted_document)]
+PostedDocument = Annotated[UploadForm, Depends(posted_upload("document"))]

@@ -207,7 +207,9 @@ class SeaweedS3Server(LocalServer):
             "webdav": "false",
             "admin.ui": "false",
             "master.telemetry": "false",
-            "master.volumeSizeLimitMB": "64",
+            # Volumes well above the bytes in flight: with 64 MB ones, 20 uploads of 5 MB at once kept
+            # running a volume full mid-write, and those writes waited for a new volume or a retry.
+            "master.volumeSizeLimitMB": "1024",
             "volume.preStopSeconds": "0",
             # The volume server drains connections on shutdown and sometimes waits for one to time out.
             "idleTimeout": "5",

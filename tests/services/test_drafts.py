@@ -53,3 +53,33 @@ def test_an_incomplete_draft_lists_what_is_missing_by_page(session: Session) -> 
     problems = drafts.problems_before_submit(application)
 
     assert {problem.page for problem in problems} == {"proposal", "coproduction"}
+
+
+def test_a_page_version_moves_only_when_that_page_s_answers_change(session: Session) -> None:
+    application = make_application(session, title="Walking", summary="We walk with carers each week.")
+    summary = drafts.page_version(application, "summary")
+    proposal = drafts.page_version(application, "proposal")
+
+    application.summary = "We walk and talk with carers each week."
+
+    assert drafts.page_version(application, "summary") != summary
+    assert drafts.page_version(application, "proposal") == proposal
+    application.summary = "We walk with carers each week."
+    assert drafts.page_version(application, "summary") == summary  # the same answers, the same version
+
+
+def test_answers_saved_since_are_those_an_old_copy_would_overwrite(session: Session) -> None:
+    application = make_application(session, title="Walking", summary="We walk with carers each week.")
+    opened = drafts.page_version(application, "summary")
+    application.title = "Walking and talking"
+    typed_over_old = {"title": "Walking", "summary": "We walk with carers every week."}
+
+    assert drafts.answers_saved_since(application, "summary", seen=opened, typed=typed_over_old) == {
+        "title": "Walking and talking",
+        "summary": "We walk with carers each week.",
+    }
+    same = {"title": "Walking and talking", "summary": "We walk with carers each week."}
+    assert drafts.answers_saved_since(application, "summary", seen=opened, typed=same) == {}
+    current = drafts.page_version(application, "summary")
+    assert drafts.answers_saved_since(application, "summary", seen=current, typed=typed_over_old) == {}
+    assert drafts.answers_saved_since(application, "summary", seen="", typed=typed_over_old) != {}

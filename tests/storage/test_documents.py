@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import boto3
 import pytest
@@ -266,6 +267,24 @@ def test_seaweed_refuses_a_tampered_presigned_url(seaweed_store: S3DocumentStore
         status, _, body = fetch(bad_url)
         assert status == 403, what
         assert b"two" not in body and b"one" not in body
+
+
+@pytest.mark.seaweed
+def test_seaweed_refuses_a_body_changed_after_signing(seaweed_store: S3DocumentStore, key: str) -> None:
+    """The body is signed through its SHA-256 checksum header (not hashed a second time for the signature),
+    so the server must refuse a body that does not match it."""
+
+    def swap_body(request: Any, **_: object) -> None:
+        body = request.body if isinstance(request.body, bytes) else request.body.read()
+        request.body = b"forged!" + body[7:]
+
+    seaweed_store._client.meta.events.register("before-send.s3.PutObject", swap_body)
+    try:
+        with pytest.raises(StorageError, match="BadDigest"):
+            seaweed_store.put(key, b"the applicant's own words", content_type="text/plain")
+    finally:
+        seaweed_store._client.meta.events.unregister("before-send.s3.PutObject", swap_body)
+    assert not seaweed_store.exists(key)
 
 
 @pytest.mark.seaweed

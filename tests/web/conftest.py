@@ -32,6 +32,7 @@ from web.server import PortalServer
 
 PUBLIC_URL = "http://testserver"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_PAGE_VERSION = re.compile(r'name="page_version" value="([^"]*)"')
 
 
 @pytest.fixture(scope="session")
@@ -117,11 +118,17 @@ class Browser:
     ) -> httpx.Response:
         if from_page is not None:
             self.get(from_page)
-        form = {"csrf_token": self.csrf()} | (data or {})
+        form = {"csrf_token": self.csrf()} | self._page_version(path) | (data or {})
         response = self.http.post(path, data=form, **kwargs)
         if response.headers.get("content-type", "").startswith("text/html"):
             self.last_page = response.text
         return response
+
+    def _page_version(self, path: str) -> dict[str, str]:
+        """The hidden page_version a browser would send with the last page's form, if it posts to `path`."""
+        found = _PAGE_VERSION.search(self.last_page)
+        posts_here = f'action="{path}"' in self.last_page
+        return {"page_version": found.group(1)} if found and posts_here else {}
 
     def sign_in(self, email: str) -> None:
         response = self.post("/sign-in", {"email": email}, from_page="/sign-in")

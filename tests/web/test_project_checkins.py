@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from cogrant.stack.ports import free_port
 from models import Application, CheckIn, Document, Milestone
+from models.enums import DocumentPurpose
 from models.lifecycle import ApplicationStatus
-from tests.web.conftest import Portal, make_app, make_settings
+from tests.web.conftest import Browser, Portal, make_app, make_settings
 from tests.web.projects import funded_project, set_status
 
 LEAD = "amina.lead@example.org"
@@ -157,3 +159,75 @@ def test_s3_down_at_a_check_in_with_a_file_keeps_the_answers_and_records_nothing
     assert f"{GOOD['note']}</textarea>" in response.text
     with portal.session() as session:
         assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def _check_in_page(portal: Portal) -> tuple[Browser, str]:
+    reference = funded_project(portal, LEAD)
+    first, *_ = _milestones(portal, reference)
+    browser = portal.client()
+    browser.sign_in(LEAD)
+    browser.get(f"/applications/{reference}/check-ins")
+    return browser, f"/applications/{reference}/check-ins/{first}"
+
+
+def _nothing_recorded(portal: Portal) -> None:
+    with portal.session() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+        uploads = select(func.count()).where(Document.purpose == DocumentPurpose.CHECK_IN_UPLOAD)
+        assert session.scalar(uploads) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty"),
+        (PNG + b"0" * (1024 * 1024), "The file is bigger than 1 MB"),
+        (b"PK\x03\x04 not really a zip", "We cannot accept this type of file"),
+    ],
+)
+def test_empty_oversized_and_disguised_check_in_files_are_refused_keeping_the_answers(
+    portal: Portal, data: bytes, message: str
+) -> None:
+    browser, path = _check_in_page(portal)
+
+    response = browser.post(path, GOOD, files={"upload": ("meeting.png", data, "image/png")})
+
+    assert response.status_code == 400
+    assert message in response.text and 'href="#upload"' in response.text
+    assert f"{GOOD['note']}</textarea>" in response.text and 'value="completed" checked' in response.text
+    _nothing_recorded(portal)
+
+
+def test_a_check_in_far_over_the_upload_limit_is_refused_before_it_is_read(portal: Portal) -> None:
+    browser, path = _check_in_page(portal)
+
+    response = browser.post(path, GOOD, files={"upload": ("huge.png", PNG + b"0" * (3 * 1024 * 1024))})
+
+    assert response.status_code == 413 and "Files can be up to 1 MB" in response.text
+    _nothing_recorded(portal)
+
+
+def test_a_check_in_whose_csrf_token_comes_after_the_file_is_refused_before_the_file_is_kept(
+    portal: Portal,
+) -> None:
+    browser, path = _check_in_page(portal)
+    boundary = "cogrant-test-boundary"
+    fields = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in GOOD.items()
+    )
+    body = (
+        fields.encode()
+        + f'--{boundary}\r\nContent-Disposition: form-data; name="upload"; filename="meeting.png"\r\n'
+        f"Content-Type: image/png\r\n\r\n".encode()
+        + PNG
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{browser.csrf()}\r\n--{boundary}--\r\n".encode()
+    )
+
+    response = browser.http.post(
+        path, content=body, headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
+
+    assert response.status_code == 400 and "try that again" in response.text
+    _nothing_recorded(portal)

@@ -3,17 +3,18 @@ file, sent for the milestone that is due.
 
 A check-in is sent once per milestone: a second one (a double click, another team member) is refused
 with a message saying so, and the first stays as it was. A refused page keeps everything typed; only a
-chosen file has to be chosen again (browsers never send it back).
+chosen file has to be chosen again (browsers never send it back). The form is read as it arrives
+(web.upload_form, as the documents page does): the same size limit, CSRF check before any file byte is
+kept, and content sniffing.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
 
 from models.applications import Application, Document
 from models.awards import Award, Milestone
@@ -25,13 +26,15 @@ from services.milestones import Upload, awaits_check_in, submit_check_in
 from services.project_team import VIEW_ONLY_MESSAGE, project_for
 from services.uploads import ACCEPTED_KINDS, FileRefused, check_file, discard
 from storage.errors import StorageError
-from web.forms import FormRejected, non_empty, text_values, uploaded_file, validated
+from web.forms import FormRejected, non_empty, text_values, validated
 from web.pages import redirect, render
-from web.portal import CurrentPerson, PostedForm, Uow, portal_of
+from web.portal import CurrentPerson, Uow, portal_of
 from web.routes.project import award_of
+from web.upload_form import UploadedFile, UploadForm, posted_upload
 
 router = APIRouter()
 FILE_FIELD = "upload"
+PostedCheckIn = Annotated[UploadForm, Depends(posted_upload(FILE_FIELD))]
 NOTES = ("note", "involvement_changed", "still_missing", "fed_back")
 PROGRESS_LABELS = {
     MilestoneProgress.COMPLETED: "Completed",
@@ -100,9 +103,8 @@ def check_ins_page(
     return _show(request, project.application, award, may_act=project.may_act, just_sent=just_sent)
 
 
-def _answers(form: FormData, award: Award, due: Milestone) -> CheckInInput:
-    """The check-in from the posted form; FormRejected (messages in page order) on bad input."""
-    values = text_values(form)
+def _answers(values: dict[str, str], award: Award, due: Milestone) -> CheckInInput:
+    """The check-in from the posted answers; FormRejected (messages in page order) on bad input."""
     errors: dict[str, str] = {}
     progress: dict[int, str] = {}
     for milestone in award.milestones:
@@ -139,21 +141,21 @@ def _in_page_order(errors: dict[str, str], award: Award) -> dict[str, str]:
     }
 
 
-def _upload(request: Request, form: FormData) -> list[Upload]:
-    upload = uploaded_file(form, FILE_FIELD)
+def _upload(request: Request, upload: UploadedFile | None, values: dict[str, str]) -> list[Upload]:
     if upload is None:
         return []
+    stream, max_bytes = upload.file, portal_of(request).max_upload_bytes
     try:
-        kind = check_file(upload.file, size=upload.size or 0, max_bytes=portal_of(request).max_upload_bytes)
+        kind = check_file(stream, size=upload.size, max_bytes=max_bytes)  # type: ignore[arg-type]
     except FileRefused as refused:
-        raise FormRejected({FILE_FIELD: str(refused)}, text_values(form)) from None
+        raise FormRejected({FILE_FIELD: str(refused)}, values) from None
     name = (upload.filename or "file").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "file"
-    return [Upload(filename=name, data=upload.file.read(), content_type=kind.content_type)]
+    return [Upload(filename=name, data=stream.read(), content_type=kind.content_type)]
 
 
 @router.post("/applications/{reference}/check-ins/{milestone_id}")
 def send_check_in(
-    request: Request, reference: str, milestone_id: int, form: PostedForm, uow: Uow, person: CurrentPerson
+    request: Request, reference: str, milestone_id: int, form: PostedCheckIn, uow: Uow, person: CurrentPerson
 ) -> Response:
     project = project_for(uow.session, person, reference)
     if not project.may_act:
@@ -165,9 +167,10 @@ def send_check_in(
         raise NotFound(f"no milestone {milestone_id} in {reference}")
     if not awaits_check_in(milestone):
         return show(application, award, status_code=409, refused=milestone)
+    values = text_values(form.fields)
     try:
-        answers = _answers(form, award, milestone)
-        uploads = _upload(request, form)
+        answers = _answers(values, award, milestone)
+        uploads = _upload(request, form.file, values)
     except FormRejected as rejected:
         return show(application, award, status_code=400, errors=rejected.errors, values=rejected.values)
     store = portal_of(request).app.store
@@ -179,7 +182,7 @@ def send_check_in(
         return show(application, award, status_code=409, refused=milestone)
     except StorageError:
         errors = {FILE_FIELD: "We could not save your file just now. Nothing was sent. Please try again."}
-        return show(application, award, status_code=400, errors=errors, values=text_values(form))
+        return show(application, award, status_code=400, errors=errors, values=values)
     keys = [uow.session.get(Document, document_id).key for document_id in check_in.upload_document_ids]
     try:
         uow.commit()
