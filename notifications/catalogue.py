@@ -109,8 +109,9 @@ CATALOGUE: tuple[MessageType, ...] = (
     _message(
         "application_not_funded",
         LAY,
-        "reference title round_name summary_statement lived_experience_mean scientist_mean",
-        "to the applicant: not funded, both group means (None reads 'not available') and comments",
+        "reference title round_name summary_statement lived_experience_mean scientist_mean statement_url",
+        "to the applicant: not funded, both group means (None reads 'not available'), comments and a link to "
+        "the summary statement (so the applicant gets no separate summary_statement e-mail)",
     ),
     _message(
         "award_offered",

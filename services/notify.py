@@ -64,12 +64,21 @@ class Notifier:
         enqueue_later(session, email)
 
     def to_team(
-        self, session: Session, application: Application, template: str, key: str, **context: Any
+        self,
+        session: Session,
+        application: Application,
+        template: str,
+        key: str,
+        *,
+        leaving_out: int | None = None,
+        **context: Any,
     ) -> None:
-        """`template` to everyone who acts for the project, once each (dedupe key `key:person id`)."""
+        """`template` to everyone who acts for the project (but person `leaving_out`), once each (dedupe
+        key `key:person id`)."""
         with batch(session):
             for person in acting_team(session, application):
-                self.send(session, template, person, f"{key}:{person.id}", **context)
+                if person.id != leaving_out:
+                    self.send(session, template, person, f"{key}:{person.id}", **context)
 
     def on_event(self, session: Session, event: object) -> None:
         if not isinstance(event, StatusChanged):
@@ -121,6 +130,7 @@ class Notifier:
             summary_statement=decision.summary_statement if decision else "",
             lived_experience_mean=decision.lived_experience_mean if decision else None,
             scientist_mean=decision.scientist_mean if decision else None,
+            statement_url=self._statement_url(application),
             **self._project(application),
         )
 
@@ -199,11 +209,16 @@ class Notifier:
             application,
             "summary_statement",
             str(application.id),
+            # The applicant of a project not funded has the statement in the decision e-mail already.
+            leaving_out=application.applicant_id if application.status == S.NOT_FUNDED else None,
             project_title=application.title,
             reference=application.reference,
             statement=decision.summary_statement,
-            statement_url=f"{self.public_url}/applications/{application.reference}/summary-statement",
+            statement_url=self._statement_url(application),
         )
+
+    def _statement_url(self, application: Application) -> str:
+        return f"{self.public_url}/applications/{application.reference}/summary-statement"
 
     def milestone(self, session: Session, template: str, milestone: Milestone, today: dt.date) -> None:
         application = milestone.award.application

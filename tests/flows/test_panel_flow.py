@@ -21,7 +21,9 @@ from flows.review import panel, review_round
 from models import Application, OutboxMessage, Payment
 from models.base import utcnow
 from models.enums import PaymentKind
+from models.lifecycle import ApplicationStatus
 from models.review import PanelAttendance, PanelDecision
+from models.rounds import FundingRound
 from models.schemas import PanelDayInput, PanelInput
 from services.intake import screen_applications
 from tests.support.stages import ACTOR, seed
@@ -117,3 +119,46 @@ def test_panel_pays_each_day_and_sends_each_summary_statement_once(
     assert all(reference in bodies for reference in references)
     payments_table = asyncio.run(_latest_table("reviewer-payments"))
     assert "income (fees and vouchers)" in str(payments_table)
+
+
+def test_the_applicant_of_a_project_not_funded_gets_the_statement_once_in_the_decision_email(
+    app: App, smtp_server: DevSMTPServer
+) -> None:
+    seeded = _run_review_round(app)
+    with app.unit_of_work() as uow:  # a pot for one project at most, so the rest are not funded
+        uow.session.get(FundingRound, seeded.round_id).pot = Decimal("1")
+        uow.commit()
+    asyncio.run(
+        panel(
+            round_id=seeded.round_id,
+            decision=PanelInput(
+                lived_experience_chair_id=seeded.lived_experience_chair_id,
+                scientist_chair_id=seeded.scientist_chair_id,
+            ),
+        )
+    )
+    with app.unit_of_work() as uow:
+        session = uow.session
+        not_funded = session.scalars(
+            select(Application).where(Application.status == ApplicationStatus.NOT_FUNDED)
+        ).all()
+        assert not_funded
+        for application in not_funded:
+            to_applicant = Counter(
+                template
+                for template, key in session.execute(
+                    select(OutboxMessage.template, OutboxMessage.dedupe_key).where(
+                        OutboxMessage.to_address == application.applicant.email,
+                        OutboxMessage.template.in_(["summary_statement", "application_not_funded"]),
+                    )
+                )
+                if str(application.id) in key.split(":")
+            )
+            assert to_applicant == {"application_not_funded": 1}
+            decision_email = session.scalar(
+                select(OutboxMessage).where(
+                    OutboxMessage.template == "application_not_funded",
+                    OutboxMessage.to_address == application.applicant.email,
+                )
+            )
+            assert f"/applications/{application.reference}/summary-statement" in decision_email.body_text

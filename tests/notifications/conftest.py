@@ -62,6 +62,7 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
             "summary_statement": "A caring idea.\n\nThe plan needs more time for partners.",
             "lived_experience_mean": Decimal("4.5"),
             "scientist_mean": 5.25,
+            "statement_url": "https://cogrant.example/applications/PF-2026-016/summary-statement",
         },
         "award_offered": {
             "reference": "PF-2026-017",
