@@ -127,4 +127,3 @@ def _incidence(word_sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) 
         indptr.append(len(indices))
     data = np.ones(len(indices))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(word_sets), max(len(vocabulary), 1)))
-
