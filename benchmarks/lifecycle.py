@@ -1,8 +1,10 @@
 """Responsible for timing a whole round through every stage on the embedded stack.
 
-Starts PostgreSQL, SeaweedFS, an SMTP catcher and a Prefect server (on PostgreSQL) in a temporary
-directory, drives a synthetic round of N applications through every flow, and prints as a final JSON
-line: wall seconds (everything: the flows and the simulated people who apply, review and report),
+Starts PostgreSQL, SeaweedFS, an SMTP catcher, a Prefect server (on PostgreSQL) and the standing e-mail
+relay in a temporary directory, as `cogrant up` does, drives a synthetic round of N applications through
+every flow, waits until the relay has sent every e-mail, and prints as a final JSON
+line: wall seconds (everything: the flows, the simulated people who apply, review and report, and the
+wait for the last e-mails, stage "e-mail"),
 seconds per application per stage (the stage's flows), and the share of flow time spent in Prefect's
 bookkeeping rather than in cogrant's own code (timed inside every task and flow body).
 
