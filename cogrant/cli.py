@@ -90,7 +90,10 @@ def _running_stack(settings: Settings, *, quiet: bool) -> Iterator[StackEndpoint
         _say(f"Using the cogrant stack already running (process {running.owner_pid}).", quiet=quiet)
         yield running
         return
-    _say("Starting the embedded stack (PostgreSQL, SeaweedFS, SMTP catcher, Prefect server)...", quiet=quiet)
+    _say(
+        "Starting the embedded stack (PostgreSQL, SeaweedFS, SMTP catcher, Prefect server, e-mail relay)...",
+        quiet=quiet,
+    )
     with EmbeddedStack(settings) as stack:
         assert stack.endpoints is not None
         yield stack.endpoints
