@@ -37,8 +37,9 @@ class App:
     relay_pid: int | None = None  # the embedded stack's standing e-mail relay
 
     def standing_relay_running(self) -> bool:
-        """Whether a standing relay sends queued e-mails as they come, so flows need not wait for SMTP."""
-        return process_running(self.relay_pid)
+        """Whether a standing relay sends queued e-mails as they come, so flows need not wait for SMTP:
+        the embedded stack's (its process is checked), or one the settings say runs beside your services."""
+        return self.settings.standing_relay or process_running(self.relay_pid)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, on_event=self.notifier.on_event)

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "cogrant <grants@localhost>"
+    standing_relay: bool = Field(
+        default=False,
+        description="a `cogrant relay` runs beside your own services, so flows leave their e-mails to it "
+        "(the embedded stack's relay is found without this)",
+    )
     mail_dir: Path | None = Field(
         default=None,
         description="where an SMTP catcher saves e-mails as .eml files, shown in the administrators' "

@@ -119,3 +119,18 @@ def test_with_a_standing_relay_stages_leave_their_emails_to_it_but_the_scheduled
     assert asyncio.run(send_notifications()) == {"sent": 2, "failed": 0, "deferred": 0}
     app.relay_pid = None  # no relay: the stage sends itself (nothing is left now)
     assert deliver_notifications.fn("close-out") == {"sent": 0, "failed": 0, "deferred": 0}
+
+
+def test_a_relay_run_beside_your_own_services_is_named_in_the_settings(app: App) -> None:
+    with app.sessions() as session:
+        enqueue(
+            session,
+            template="celebration_shared",
+            to_address="person@example.org",
+            context=sample_contexts()["celebration_shared"],
+            dedupe_key="celebration_shared:external-relay-test",
+        )
+        session.commit()
+    app.settings = app.settings.model_copy(update={"standing_relay": True})
+
+    assert deliver_notifications.fn("close-out") == {"sent": 0, "failed": 0, "deferred": 0, LEFT_TO_RELAY: 1}
