@@ -27,6 +27,7 @@ from services.database import session_factory
 from services.notify import Notifier
 from storage.s3 import S3DocumentStore
 from tests.support.moto_server import MotoServer
+from tests.web.keyboard import activate, type_into
 from web.app import create_app
 from web.server import PortalServer
 
@@ -194,3 +195,15 @@ def mailed_link(portal: Portal, smtp: DevSMTPServer, count: int, pattern: str) -
     message = smtp.wait_for(count, timeout=10)[-1].parse()
     text = message.get_body(preferencelist=("plain",)).get_content()
     return re.search(pattern, text).group(0)
+
+
+def sign_in_by_keyboard(
+    page: Any, portal: Portal, smtp: DevSMTPServer, url: str, email: str, *, emails_so_far: int = 0
+) -> None:
+    """Ask for a sign-in link on the sign-in page, open it from the e-mail and sign in, keyboard only.
+    `emails_so_far`: how many e-mails the catcher holds before the link's."""
+    page.goto(f"{url}/sign-in")
+    type_into(page, "email", email)
+    activate(page, text="Send me a link")
+    page.goto(mailed_link(portal, smtp, emails_so_far + 1, rf"{re.escape(url)}/sign-in/\S+"))
+    activate(page, text="Sign in")

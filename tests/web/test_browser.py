@@ -20,7 +20,7 @@ from notifications.outbox import enqueue
 from notifications.relay import send_pending
 from services.people import get_or_create_person, grant_role
 from tests.notifications.conftest import sample_contexts
-from tests.web.conftest import Portal, mailed_link
+from tests.web.conftest import Portal, mailed_link, sign_in_by_keyboard
 from tests.web.journey import COPRODUCTION, PROPOSAL, open_round
 from tests.web.keyboard import activate, choose, choose_file, serious_violations, type_into
 from tests.web.projects import funded_project, set_status
@@ -135,11 +135,7 @@ def test_other_pages_pass_axe(served: tuple[Portal, str, DevSMTPServer], page: A
     """Pages the journey above does not reach: refusals, lists, errors, the not-eligible answer."""
     portal, url, smtp = served
     funding_round = open_round(portal)
-    page.goto(f"{url}/sign-in")
-    type_into(page, "email", EMAIL)
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
+    sign_in_by_keyboard(page, portal, smtp, url, EMAIL)
     violations: list[str] = []
 
     page.goto(f"{url}/rounds/{funding_round.slug}/eligibility")
@@ -202,11 +198,7 @@ def test_administrators_mailbox_pages_pass_axe(
             dedupe_key="checkin_reminder:1",
         )
         session.commit()
-    page.goto(f"{url}/sign-in")
-    type_into(page, "email", "alex.admin@example.org")
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 2, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
+    sign_in_by_keyboard(page, portal, smtp, url, "alex.admin@example.org", emails_so_far=1)
     with DevSMTPServer(mail_dir=tmp_path / "mail") as catcher:  # as `cogrant up` runs it: files only
         portal.app.mail_dir = catcher.mail_dir
         portal.app.smtp = replace(portal.app.smtp, port=catcher.port)

@@ -16,7 +16,7 @@ from models.enums import Role
 from models.people import Collaboration, ReviewerProfile
 from services.people import get_or_create_person, grant_role
 from tests.support.factories import make_round
-from tests.web.conftest import Portal, mailed_link
+from tests.web.conftest import Portal, mailed_link, sign_in_by_keyboard
 from tests.web.keyboard import activate, choose, serious_violations, type_into
 
 ADMIN = "ada.admin@example.org"
@@ -36,11 +36,7 @@ def test_keyboard_only_from_invitation_to_onboarded_reviewer(
     def check() -> None:
         violations.extend(serious_violations(page))
 
-    page.goto(f"{url}/sign-in")  # the administrator signs in, then invites
-    type_into(page, "email", ADMIN)
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
+    sign_in_by_keyboard(page, portal, smtp, url, ADMIN)  # the administrator signs in, then invites
     activate(page, text="Invite reviewers")  # the administrators' link in the header
     assert "Full name" in page.content()
     check()

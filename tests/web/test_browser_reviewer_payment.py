@@ -21,7 +21,7 @@ from models.schemas import CRITERIA_KEYS, ReviewInput
 from services.people import get_or_create_person, grant_role
 from services.review_round import save_review
 from services.reviewer_payments import record_review_fee
-from tests.web.conftest import Portal, mailed_link
+from tests.web.conftest import Portal, mailed_link, sign_in_by_keyboard
 from tests.web.keyboard import activate, choose, serious_violations, tab_to, type_into
 from tests.web.reviewing import review_round
 
@@ -142,11 +142,7 @@ def test_administrators_payment_page_is_reached_by_keyboard_and_axe_clean(
     _submit_review(portal, round_.reviewers[0].assignment_id)
     _submit_review(portal, round_.reviewers[2].assignment_id)
 
-    page.goto(f"{url}/sign-in")
-    type_into(page, "email", "alex.admin@example.org")
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
+    sign_in_by_keyboard(page, portal, smtp, url, "alex.admin@example.org")
     activate(page, text="Reviewers' payments")
     content = page.content()
     assert "Held for benefits advice" in content and "1 held payment" in content

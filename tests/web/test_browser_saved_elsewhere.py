@@ -3,14 +3,13 @@ the page passes axe-core, and sending the answers again saves them."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from cogrant.stack.smtp import DevSMTPServer
 from models import Application
-from tests.web.conftest import Portal, mailed_link
+from tests.web.conftest import Portal, sign_in_by_keyboard
 from tests.web.journey import open_round
 from tests.web.keyboard import activate, choose, serious_violations, type_into
 from tests.web.test_draft_saved_elsewhere import co_applicant_saves_first
@@ -19,22 +18,22 @@ EMAIL = "amina@example.org"
 SUMMARY = "We will walk with carers every week and talk about what helps."
 
 
+def _signed_in_with_a_new_application(page: Any, portal: Portal, url: str, smtp: DevSMTPServer) -> int:
+    funding_round = open_round(portal)
+    sign_in_by_keyboard(page, portal, smtp, url, EMAIL)
+    page.goto(f"{url}/rounds/{funding_round.slug}/eligibility")
+    for group in ("lived_experience_co_lead", "pays_partners", "within_amount", "within_duration"):
+        choose(page, group)
+    activate(page, text="Continue")
+    return int(page.url.rsplit("/", 1)[1])
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_save_at_the_same_moment_keeps_what_was_typed_in_the_browser(
     served: tuple[Portal, str, DevSMTPServer], page: Any
 ) -> None:
     portal, url, smtp = served
-    funding_round = open_round(portal)
-    page.goto(f"{url}/sign-in")
-    type_into(page, "email", EMAIL)
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
-    page.goto(f"{url}/rounds/{funding_round.slug}/eligibility")
-    for group in ("lived_experience_co_lead", "pays_partners", "within_amount", "within_duration"):
-        choose(page, group)
-    activate(page, text="Continue")
-    application_id = int(page.url.rsplit("/", 1)[1])
+    application_id = _signed_in_with_a_new_application(page, portal, url, smtp)
     page.goto(f"{url}/applications/{application_id}/summary")
     type_into(page, "title", "Walking together")
     type_into(page, "summary", SUMMARY)
@@ -57,17 +56,7 @@ def test_an_older_tab_is_refused_in_the_browser_and_the_page_passes_axe(
     served: tuple[Portal, str, DevSMTPServer], page: Any
 ) -> None:
     portal, url, smtp = served
-    funding_round = open_round(portal)
-    page.goto(f"{url}/sign-in")
-    type_into(page, "email", EMAIL)
-    activate(page, text="Send me a link")
-    page.goto(mailed_link(portal, smtp, 1, rf"{re.escape(url)}/sign-in/\S+"))
-    activate(page, text="Sign in")
-    page.goto(f"{url}/rounds/{funding_round.slug}/eligibility")
-    for group in ("lived_experience_co_lead", "pays_partners", "within_amount", "within_duration"):
-        choose(page, group)
-    activate(page, text="Continue")
-    application_id = int(page.url.rsplit("/", 1)[1])
+    application_id = _signed_in_with_a_new_application(page, portal, url, smtp)
     page.goto(f"{url}/applications/{application_id}/summary")  # the older tab, opened first
     other_tab = page.context.browser.new_context()  # the same signed-in browser: its cookies copied
     other_tab.add_cookies(page.context.cookies())
