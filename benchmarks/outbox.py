@@ -28,7 +28,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 
 RELAY_COUNTS = (1, 4)
-RELAY_CONNECTIONS = 3  # as flows.notifications.RELAY_CONNECTIONS
 TARGET_WITH_4_RELAYS = 500.0
 FROM = "Pilot Fund <grants@pilotfund.example>"
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
@@ -138,6 +137,8 @@ def received_message_ids(mail_dir: Path, expected: int, timeout: float = 60.0) -
 
 
 def main() -> None:
+    from notifications.relay import RELAY_CONNECTIONS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)

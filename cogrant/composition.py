@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.config import Settings
 from cogrant.stack.embedded import StackEndpoints
-from cogrant.stack.relay_process import process_running
+from cogrant.stack.process import process_running
 from models.errors import ConfigurationError
 from notifications.relay import SmtpSettings
 from services.database import create_db_engine, session_factory

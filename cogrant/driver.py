@@ -21,7 +21,6 @@ from cogrant.composition import App
 from flows.award import AwardSlateDecision, answer_award_decision, award, paused_award_decisions
 from flows.delivery import close_out, milestone_check_ins
 from flows.intake import intake
-from flows.notifications import RELAY_CONNECTIONS
 from flows.review import panel, review_round
 from flows.runtime import install_app, own_code_seconds, reset_own_code_seconds
 from models.applications import Application, Document
@@ -30,7 +29,7 @@ from models.base import utcnow
 from models.enums import DocumentPurpose, OutboxStatus
 from models.outbox import OutboxMessage
 from models.schemas import PanelDayInput, PanelInput
-from notifications.relay import send_pending
+from notifications.relay import RELAY_CONNECTIONS, send_pending
 from notifications.standing_relay import wait_until_sent
 
 Progress = Callable[[str], None]

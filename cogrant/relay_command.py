@@ -16,8 +16,6 @@ from cogrant.composition import build_app
 from cogrant.config import load_settings
 from notifications.standing_relay import relay_until_stopped
 
-RELAY_CONNECTIONS = 3  # as the send-notifications flow: three overlap the SMTP server's replies
-
 
 def command_relay(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="cogrant relay: %(message)s")
@@ -30,7 +28,7 @@ def command_relay(args: argparse.Namespace) -> int:
             f"Sending queued e-mails through {app.smtp.host}:{app.smtp.port}; Ctrl-C stops.", file=sys.stderr
         )
     try:
-        report = relay_until_stopped(app.sessions, app.smtp, stopped=stopped, connections=RELAY_CONNECTIONS)
+        report = relay_until_stopped(app.sessions, app.smtp, stopped=stopped)
     finally:
         app.close()
     if not args.quiet:

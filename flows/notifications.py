@@ -18,13 +18,11 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_app, own_code
 from models.base import utcnow
-from notifications.relay import RelayReport, send_pending
+from notifications.relay import RELAY_CONNECTIONS, RelayReport, send_pending
 from notifications.retry import DEFERRED, FAILED, SENT
 from notifications.standing_relay import waiting_to_send
 from services.digests import queue_daily_digests
 
-# Sending waits on the SMTP server's replies; three connections overlap those waits.
-RELAY_CONNECTIONS = 3
 FAILED_EMAILS_ARTIFACT = "failed-emails"
 LEFT_TO_RELAY = "left_to_relay"
 

@@ -41,11 +41,21 @@ from notifications.smtp_client import (
     still_open,
 )
 
-__all__ = ["LEASE", "RelayReport", "RetryPolicy", "SmtpSettings", "message_id_for", "send_pending"]
+__all__ = [
+    "LEASE",
+    "RELAY_CONNECTIONS",
+    "RelayReport",
+    "RetryPolicy",
+    "SmtpSettings",
+    "message_id_for",
+    "send_pending",
+]
 
 logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
+# Sending waits on the SMTP server's replies; three connections overlap those waits.
+RELAY_CONNECTIONS = 3
 Clock = Callable[[], dt.datetime]
 
 
@@ -193,7 +203,7 @@ class _Relay:
                 chosen_ids = chosen
             ids = session.scalars(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(chosen_ids), *_due_conditions(self.after_id, now))
+                .where(OutboxMessage.id.in_(chosen_ids), *due_conditions(self.after_id, now))
                 .values(lease_until=now + LEASE)
                 .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
@@ -268,7 +278,8 @@ def _marks_without_waiting_for_disk(database: Connection) -> Iterator[None]:
         database.commit()
 
 
-def _due_conditions(after_id: int, now: dt.datetime) -> tuple[object, ...]:
+def due_conditions(after_id: int, now: dt.datetime) -> tuple[object, ...]:
+    """Pending, past `after_id`, not leased by a relay, and not deferred to later."""
     return (
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.id > after_id,
@@ -282,7 +293,7 @@ def _due(after_id: int, now: dt.datetime) -> Select[tuple[OutboxMessage]]:
     holds locked or leased (a relay that died mid-batch holds its lease for LEASE, then they are free)."""
     return (
         select(OutboxMessage)
-        .where(*_due_conditions(after_id, now))
+        .where(*due_conditions(after_id, now))
         .order_by(OutboxMessage.id)
         .with_for_update(skip_locked=True)
     )

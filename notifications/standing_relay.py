@@ -15,14 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
 from models.base import utcnow
 from models.enums import OutboxStatus
-from notifications.relay import RelayReport, SmtpSettings, send_pending
+from notifications.relay import RELAY_CONNECTIONS, RelayReport, SmtpSettings, due_conditions, send_pending
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def relay_until_stopped(
     smtp: SmtpSettings,
     *,
     stopped: threading.Event,
-    connections: int = 3,
+    connections: int = RELAY_CONNECTIONS,
     batch_size: int = 100,
     idle_seconds: float = IDLE_SECONDS,
 ) -> RelayReport:
@@ -78,19 +78,15 @@ def relay_until_stopped(
 
 
 def _anything_due(session_factory: Callable[[], Session]) -> bool:
+    """Whether a relay would find something to send now (as `send_pending` chooses: not leased)."""
     with session_factory() as session:
-        return session.scalar(_due_now().with_only_columns(OutboxMessage.id).limit(1)) is not None
-
-
-def _due_now() -> Select[tuple[OutboxMessage]]:
-    return select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.PENDING,
-        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= utcnow()),
-    )
+        due = select(OutboxMessage.id).where(*due_conditions(0, utcnow())).limit(1)
+        return session.scalar(due) is not None
 
 
 def waiting_to_send(session: Session) -> int:
-    """E-mails queued and due now (held digests and those deferred to later are not counted)."""
+    """E-mails queued and due now, also those a relay is sending this moment (held digests and those
+    deferred to later are not counted)."""
     now = utcnow()
     return (
         session.scalar(

@@ -19,6 +19,7 @@ from typing import Self
 from cogrant.config import Settings
 from cogrant.stack.postgres import EmbeddedPostgres
 from cogrant.stack.prefect_server import PrefectServer, prefect_database_url
+from cogrant.stack.process import process_running
 from cogrant.stack.relay_process import StandingRelayProcess
 from cogrant.stack.seaweed import SeaweedS3Server
 from cogrant.stack.smtp_process import SmtpCatcherProcess
@@ -51,17 +52,7 @@ class StackEndpoints:
         if not path.exists():
             return None
         endpoints = cls(**json.loads(path.read_text()))
-        return endpoints if _alive(endpoints.owner_pid) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return endpoints if process_running(endpoints.owner_pid) else None
 
 
 class EmbeddedStack:

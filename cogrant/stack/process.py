@@ -1,9 +1,12 @@
-"""Responsible for what every launcher of a local server shares: `with` support and stopping a process."""
+"""Responsible for what every launcher of a local server shares: `with` support, stopping a process, and
+telling whether a process runs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from abc import ABC, abstractmethod
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -36,3 +39,21 @@ def terminate(process: subprocess.Popen[bytes] | None, *, timeout: float) -> Non
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def process_running(pid: int | None) -> bool:
+    """Whether process `pid` runs (a child that exited but was not yet waited for counts as stopped)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc here: the signal test above is all there is
+    return state not in ("Z", "X")

@@ -43,21 +43,3 @@ class StandingRelayProcess(LocalServer):
         process, self._process = self._process, None
         # SIGTERM lets it finish the batch in hand (a few seconds at most) and record every answer.
         terminate(process, timeout=30)
-
-
-def process_running(pid: int | None) -> bool:
-    """Whether process `pid` runs (a child that exited but was not yet waited for counts as stopped)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        state = stat.read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc here: the signal test above is all there is
-    return state not in ("Z", "X")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cogrant.stack.embedded import StackEndpoints
 from cogrant.stack.ports import free_port
-from cogrant.stack.relay_process import process_running
+from cogrant.stack.process import process_running
 from cogrant.stack.smtp import DevSMTPServer
 from models import OutboxMessage
 from models.enums import OutboxStatus

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from cogrant.stack import seaweed
 from cogrant.stack.ports import free_port
+from cogrant.stack.process import process_running
 from cogrant.stack.seaweed import SeaweedError, SeaweedS3Server, weed_executable
 from storage import S3DocumentStore, StorageError
 
@@ -19,14 +19,6 @@ def _store(server: SeaweedS3Server, secret_key: str) -> S3DocumentStore:
     return S3DocumentStore(
         endpoint_url=server.endpoint_url, bucket="persisted", access_key="persist", secret_key=secret_key
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.mark.seaweed
@@ -44,7 +36,7 @@ def test_documents_survive_a_restart_next_to_another_server(
         store.ensure_bucket()
         stored = store.put("applications/1/budget.pdf", b"%PDF budget", content_type="application/pdf")
         pid = first.pid
-    assert pid is not None and not _alive(pid)
+    assert pid is not None and not process_running(pid)
 
     port = free_port()
     second = SeaweedS3Server(tmp_path, access_key="persist", secret_key="persist-secret-2", port=port)
